@@ -1,14 +1,69 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Parley.Generators.Emit;
+using Parley.Generators.Model;
+using Parley.Generators.Parsing;
 
 namespace Parley.Generators
 {
-    /// <summary>Compiles Parley chat templates declared with attributes.</summary>
+    /// <summary>
+    /// Compiles chat templates declared with Parley's attributes into allocation-free formatters.
+    /// Pipeline: attribute → <see cref="TemplateParser"/> (equatable <see cref="TemplateSpec"/> + diagnostics) →
+    /// diagnostics reported → <see cref="TemplateEmitter"/>.
+    /// </summary>
     [Generator(LanguageNames.CSharp)]
-    public sealed partial class ChatTemplateGenerator : IIncrementalGenerator
+    public sealed class ChatTemplateGenerator : IIncrementalGenerator
     {
+        /// <summary>Tracking names of the pipeline steps, for incremental-caching tests.</summary>
+        public static class TrackingNames
+        {
+            /// <summary>Parsed <c>[ChatTemplate]</c> classes.</summary>
+            public const string StructuredTemplates = nameof(StructuredTemplates);
+
+            /// <summary>Parsed <c>[PromptCompletionTemplate]</c> classes.</summary>
+            public const string PromptCompletionTemplates = nameof(PromptCompletionTemplates);
+
+            /// <summary>The one compilation fact the emitter needs.</summary>
+            public const string CompilationFacts = nameof(CompilationFacts);
+        }
+
         /// <inheritdoc/>
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
+            // Only this fact of the compilation enters the pipeline, so unrelated edits leave the outputs cached.
+            IncrementalValueProvider<bool> hasTemplateInterface = context.CompilationProvider
+                .Select(static (compilation, _) => compilation.GetTypeByMetadataName("Parley.IChatTemplate") is not null)
+                .WithTrackingName(TrackingNames.CompilationFacts);
+
+            IncrementalValuesProvider<ParseResult> structured = context.SyntaxProvider
+                .ForAttributeWithMetadataName(
+                    TemplateParser.ChatTemplateAttribute,
+                    static (node, _) => node is ClassDeclarationSyntax,
+                    static (syntaxContext, cancellationToken) => TemplateParser.Parse(syntaxContext, TemplateKindSpec.Structured, cancellationToken))
+                .WithTrackingName(TrackingNames.StructuredTemplates);
+
+            IncrementalValuesProvider<ParseResult> promptCompletion = context.SyntaxProvider
+                .ForAttributeWithMetadataName(
+                    TemplateParser.PromptCompletionTemplateAttribute,
+                    static (node, _) => node is ClassDeclarationSyntax,
+                    static (syntaxContext, cancellationToken) => TemplateParser.Parse(syntaxContext, TemplateKindSpec.PromptCompletion, cancellationToken))
+                .WithTrackingName(TrackingNames.PromptCompletionTemplates);
+
+            context.RegisterSourceOutput(structured.Combine(hasTemplateInterface), static (output, pair) => Produce(output, pair.Left, pair.Right));
+            context.RegisterSourceOutput(promptCompletion.Combine(hasTemplateInterface), static (output, pair) => Produce(output, pair.Left, pair.Right));
+        }
+
+        private static void Produce(SourceProductionContext output, ParseResult result, bool emitInstance)
+        {
+            foreach (DiagnosticInfo diagnostic in result.Diagnostics)
+            {
+                output.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+
+            if (result.Spec is { } spec)
+            {
+                output.AddSource(spec.HintName, TemplateEmitter.Emit(spec, emitInstance));
+            }
         }
     }
 }
