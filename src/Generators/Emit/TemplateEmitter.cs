@@ -172,7 +172,8 @@ namespace Parley.Generators.Emit
             w.Line("length = checked(length + prefix.Length + message.Content.Length + (options.ContinueFinalMessage && i == last ? 0 : suffix.Length));");
             w.Close();
             w.Line();
-            w.Line($"return checked(length + (options.AddGenerationPrompt ? {(spec.GenerationPrompt ?? "").Length} : options.ContinueFinalMessage ? 0 : {spec.ConversationEnd.Length}));");
+            w.Line($"if (options.AddGenerationPrompt) return checked(length + {(spec.GenerationPrompt ?? "").Length});");
+            w.Line($"return options.ContinueFinalMessage ? length : checked(length + {spec.ConversationEnd.Length});");
             w.Close();
             w.Line();
 
@@ -182,7 +183,12 @@ namespace Parley.Generators.Emit
             w.Line("__Validate(messages.Length, in options);");
             w.Line("int position = 0;");
             w.Line("int ranges = 0;");
-            w.Line("bool lastTrained = false;");
+            bool hasEnd = spec.ConversationEnd.Length > 0;
+            if (hasEnd)
+            {
+                w.Line("bool lastTrained = false;");
+            }
+
             if (spec.ConversationStart.Length > 0)
             {
                 w.Line($"if (!__Write({L(spec.ConversationStart)}, destination, ref position)) return false;");
@@ -200,27 +206,32 @@ namespace Parley.Generators.Emit
             w.Line("if (!__Write(message.Content, destination, ref position)) return false;");
             w.Line("if (!(options.ContinueFinalMessage && i == last) && !__Write(suffix, destination, ref position)) return false;");
             w.Line("if (train && collectRanges && !__AddRange(trainable, ref ranges, start, position)) return false;");
-            w.Line("lastTrained = train;");
+            if (hasEnd)
+            {
+                w.Line("lastTrained = train;");
+            }
+
             w.Close();
             w.Line();
-            w.Open("if (options.AddGenerationPrompt)");
             if (spec.GenerationPrompt is { Length: > 0 } prompt)
             {
+                w.Open("if (options.AddGenerationPrompt)");
                 w.Line($"if (!__Write({L(prompt)}, destination, ref position)) return false;");
+                w.Close();
+                w.Line();
             }
 
-            w.Close();
-            w.Open("else if (!options.ContinueFinalMessage)");
-            w.Line("int start = position;");
-            if (spec.ConversationEnd.Length > 0)
+            if (hasEnd)
             {
+                w.Open("if (!options.AddGenerationPrompt && !options.ContinueFinalMessage)");
+                w.Line("int start = position;");
                 w.Line($"if (!__Write({L(spec.ConversationEnd)}, destination, ref position)) return false;");
+                w.Line("// The conversation end closes the last answer, so it is learned with it: the model learns to stop.");
+                w.Line("if (lastTrained && collectRanges && !__AddRange(trainable, ref ranges, start, position)) return false;");
+                w.Close();
+                w.Line();
             }
 
-            w.Line("// The conversation end closes the last answer, so it is learned with it (the model learns to stop).");
-            w.Line("if (lastTrained && collectRanges && !__AddRange(trainable, ref ranges, start, position)) return false;");
-            w.Close();
-            w.Line();
             w.Line("charsWritten = position;");
             w.Line("trainableCount = ranges;");
             w.Line("return true;");

@@ -1,0 +1,111 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Parley.Generators.Tests;
+
+/// <summary>The pipeline caches: unrelated edits leave every step Cached or Unchanged; a template edit re-emits it.</summary>
+public class IncrementalTests
+{
+    private const string Unrelated = "namespace Models; public static class Helpers { public static int Answer() => 42; }";
+
+    private static readonly string[] TemplateSteps =
+    [
+        ChatTemplateGenerator.TrackingNames.StructuredTemplates,
+        ChatTemplateGenerator.TrackingNames.PromptCompletionTemplates,
+        ChatTemplateGenerator.TrackingNames.CompilationFacts,
+    ];
+
+    private static (GeneratorDriver Driver, Compilation Compilation) FirstRun()
+    {
+        Compilation compilation = GeneratorHarness.CreateCompilation(TemplateSources.Phi3, TemplateSources.Yoda, Unrelated);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        return (driver, compilation);
+    }
+
+    private static Compilation ReplaceTree(Compilation compilation, int index, string source)
+    {
+        SyntaxTree old = compilation.SyntaxTrees.ElementAt(index);
+        return compilation.ReplaceSyntaxTree(old, CSharpSyntaxTree.ParseText(source, GeneratorHarness.ParseOptions, path: old.FilePath));
+    }
+
+    [Test]
+    public void UnrelatedEdit_LeavesEveryStepCachedOrUnchanged()
+    {
+        var (driver, compilation) = FirstRun();
+        Compilation edited = ReplaceTree(compilation, 2, Unrelated.Replace("42", "43"));
+
+        GeneratorRunResult result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        foreach (string step in TemplateSteps)
+        {
+            IEnumerable<IncrementalStepRunReason> reasons = result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason);
+            Assert.That(reasons, Is.All.AnyOf(IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged), step);
+        }
+
+        IEnumerable<IncrementalStepRunReason> outputs = result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs).Select(o => o.Reason);
+        Assert.That(outputs, Is.Not.Empty);
+        Assert.That(outputs, Is.All.AnyOf(IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged));
+    }
+
+    [Test]
+    public void TemplateEdit_ModifiesOnlyThatTemplate()
+    {
+        var (driver, compilation) = FirstRun();
+        Compilation edited = ReplaceTree(compilation, 0, TemplateSources.Phi3.Replace("<|endoftext|>", "</s>"));
+
+        GeneratorRunResult result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        var structured = result.TrackedSteps[ChatTemplateGenerator.TrackingNames.StructuredTemplates].SelectMany(s => s.Outputs).Select(o => o.Reason);
+        Assert.That(structured, Is.EqualTo(new[] { IncrementalStepRunReason.Modified }));
+        var promptCompletion = result.TrackedSteps[ChatTemplateGenerator.TrackingNames.PromptCompletionTemplates].SelectMany(s => s.Outputs).Select(o => o.Reason);
+        Assert.That(promptCompletion, Is.All.AnyOf(IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged));
+        Assert.That(result.GeneratedSources.Single(s => s.HintName == "Models.Phi3Template.g.cs").SourceText.ToString(), Does.Contain("eos: \"</s>\""));
+    }
+
+    [Test]
+    public void Model_HasNoSymbolsOrSyntax()
+    {
+        // Anything that pins a compilation in the model would defeat caching; the model must be plain data.
+        var (driver, _) = FirstRun();
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        foreach (var output in result.TrackedSteps[ChatTemplateGenerator.TrackingNames.StructuredTemplates].SelectMany(s => s.Outputs))
+        {
+            AssertPlainData(output.Value, depth: 0);
+        }
+    }
+
+    private static void AssertPlainData(object? value, int depth)
+    {
+        if (value is null || depth > 6 || value is string || value.GetType().IsPrimitive || value.GetType().IsEnum)
+        {
+            return;
+        }
+
+        Assert.That(value, Is.Not.InstanceOf<ISymbol>().And.Not.InstanceOf<SyntaxNode>().And.Not.InstanceOf<Compilation>().And.Not.InstanceOf<SyntaxTree>());
+        if (value is System.Collections.IEnumerable sequence)
+        {
+            foreach (object? item in sequence)
+            {
+                AssertPlainData(item, depth + 1);
+            }
+
+            return;
+        }
+
+        foreach (var property in value.GetType().GetProperties().Where(p => p.GetIndexParameters().Length == 0))
+        {
+            if (property.PropertyType.Namespace?.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal) == true
+                && property.PropertyType != typeof(DiagnosticDescriptor)
+                && property.PropertyType != typeof(Microsoft.CodeAnalysis.Text.TextSpan)
+                && property.PropertyType != typeof(Microsoft.CodeAnalysis.Text.LinePositionSpan))
+            {
+                Assert.Fail($"{value.GetType().Name}.{property.Name} is a {property.PropertyType.Name}");
+            }
+
+            if (property.PropertyType != typeof(DiagnosticDescriptor))
+            {
+                AssertPlainData(property.GetValue(value), depth + 1);
+            }
+        }
+    }
+}
