@@ -60,6 +60,8 @@ internal sealed class BpeModel : ITokenModel
 
     public string? GetToken(int id) => (uint)id < (uint)_spec.Tokens.Length ? _spec.Tokens[id] : null;
 
+    public bool IsControl(int id) => false;
+
     public string Decode(IReadOnlyList<string> tokens) => _spec.Decoder.Decode(tokens);
 
     public void Encode(ReadOnlySpan<char> text, int offset, TokenSink sink)

@@ -39,6 +39,9 @@ internal interface ITokenModel
     /// <summary>The vocabulary entry of an id, or null.</summary>
     string? GetToken(int id);
 
+    /// <summary>Whether a model id is a control token (SentencePiece's <c>&lt;s&gt;</c>); added tokens are handled apart.</summary>
+    bool IsControl(int id);
+
     /// <summary>Turns token strings (model tokens and added tokens' contents, in order) into text.</summary>
     string Decode(IReadOnlyList<string> tokens);
 }

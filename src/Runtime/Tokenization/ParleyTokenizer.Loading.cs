@@ -70,4 +70,42 @@ public sealed partial class ParleyTokenizer
             throw new TokenizerFormatException(file, e.Path ?? "$", $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message}", e);
         }
     }
+
+    /// <summary>
+    /// Loads a SentencePiece BPE <c>.model</c> file (Llama 2, llama2.c's <c>tok512.model</c>). Ids equal the SentencePiece
+    /// library's <c>encode</c>; BOS/EOS/UNK/PAD roles come from the model's trainer spec. <paramref name="addBos"/> and
+    /// <paramref name="addEos"/> say what <c>Encode(text, addSpecialTokens: true)</c> puts around the text (HF
+    /// <c>LlamaTokenizer</c> defaults). Control pieces such as <c>&lt;s&gt;</c> in text are plain text, as in SentencePiece.
+    /// </summary>
+    /// <exception cref="TokenizerFormatException">The file is not a SentencePiece BPE model with the identity normalizer.</exception>
+    /// <example><code>var llama = ParleyTokenizer.FromSentencePiece("llama-2/tokenizer.model");</code></example>
+    public static ParleyTokenizer FromSentencePiece(string path, bool addBos = true, bool addEos = false)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"No SentencePiece model at '{path}'. Pass the path of a .model file (e.g. tokenizer.model).", path);
+        return FromSentencePiece(File.ReadAllBytes(path), path, addBos, addEos);
+    }
+
+    /// <summary>Loads a SentencePiece BPE model from its bytes; <paramref name="sourceName"/> names it in errors.</summary>
+    /// <exception cref="TokenizerFormatException">The bytes are not a SentencePiece BPE model with the identity normalizer.</exception>
+    /// <example><code>var tok = ParleyTokenizer.FromSentencePiece(File.ReadAllBytes("tok512.model"), "tok512.model", addBos: false);</code></example>
+    public static ParleyTokenizer FromSentencePiece(ReadOnlySpan<byte> model, string sourceName, bool addBos = true, bool addEos = false)
+    {
+        var proto = SentencePieceModelProto.Parse(model, sourceName);
+        var spm = new SentencePieceBpeModel(proto, sourceName);
+        var roles = new Dictionary<SpecialTokenRole, string>();
+        void Role(SpecialTokenRole role, int id)
+        {
+            if (id >= 0 && id < proto.Pieces.Count) roles[role] = proto.Pieces[id].Piece;
+        }
+        Role(SpecialTokenRole.Bos, proto.BosId);
+        Role(SpecialTokenRole.Eos, proto.EosId);
+        Role(SpecialTokenRole.Unk, proto.UnkId);
+        Role(SpecialTokenRole.Pad, proto.PadId);
+        var post = new PostProcessor(
+            addBos && proto.BosId >= 0 ? [proto.BosId] : [],
+            addEos && proto.EosId >= 0 ? [proto.EosId] : []);
+        return new ParleyTokenizer(spm, [], post, roles, [], PaddingSide.Right, sourceName);
+    }
 }

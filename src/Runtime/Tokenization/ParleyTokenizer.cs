@@ -140,7 +140,7 @@ public sealed partial class ParleyTokenizer
     public string? IdToToken(int id) => _addedById.TryGetValue(id, out AddedToken? a) ? a.Content : _model.GetToken(id);
 
     /// <summary>Whether <paramref name="id"/> is a control token: a special added token or one playing a role.</summary>
-    public bool IsSpecial(int id) => _addedById.TryGetValue(id, out AddedToken? a) && IsControl(a);
+    public bool IsSpecial(int id) => _addedById.TryGetValue(id, out AddedToken? a) ? IsControl(a) : _model.IsControl(id);
 
     /// <summary>
     /// Encodes <paramref name="text"/> with HF's defaults: added tokens are matched (special ones too), and the
@@ -227,6 +227,7 @@ public sealed partial class ParleyTokenizer
                 if (!(skipSpecialTokens && IsControl(a))) tokens.Add(a.Content);
                 continue;
             }
+            if (skipSpecialTokens && _model.IsControl(id)) continue;
             tokens.Add(_model.GetToken(id) ?? throw new ArgumentOutOfRangeException(
                 nameof(ids), id, $"Id {id} is not in the vocabulary of {Source} (size {Count})."));
         }
