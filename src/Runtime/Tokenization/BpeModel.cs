@@ -62,7 +62,8 @@ internal sealed class BpeModel : ITokenModel
 
     public bool IsControl(int id) => false;
 
-    public string Decode(IReadOnlyList<string> tokens) => _spec.Decoder.Decode(tokens);
+    public string Decode(IReadOnlyList<(int Id, string? Added)> tokens) =>
+        _spec.Decoder.Decode(tokens.Select(t => t.Added ?? _spec.Tokens[t.Id]).ToList());
 
     public void Encode(ReadOnlySpan<char> text, int offset, TokenSink sink)
     {

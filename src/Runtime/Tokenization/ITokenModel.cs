@@ -42,6 +42,8 @@ internal interface ITokenModel
     /// <summary>Whether a model id is a control token (SentencePiece's <c>&lt;s&gt;</c>); added tokens are handled apart.</summary>
     bool IsControl(int id);
 
-    /// <summary>Turns token strings (model tokens and added tokens' contents, in order) into text.</summary>
-    string Decode(IReadOnlyList<string> tokens);
+    /// <summary>
+    /// Turns a token sequence into text: each entry is a model id, or (when <c>Added</c> is set) an added token's text.
+    /// </summary>
+    string Decode(IReadOnlyList<(int Id, string? Added)> tokens);
 }

@@ -108,4 +108,20 @@ public sealed partial class ParleyTokenizer
             addEos && proto.EosId >= 0 ? [proto.EosId] : []);
         return new ParleyTokenizer(spm, [], post, roles, [], PaddingSide.Right, sourceName);
     }
+
+    /// <summary>
+    /// Loads a tiktoken encoding shipped by the <c>Microsoft.ML.Tokenizers.Data.*</c> packages: <c>"gpt2"</c> or
+    /// <c>"cl100k_base"</c>. Its special tokens (<c>&lt;|endoftext|&gt;</c>, …) are added special tokens; EOS is
+    /// <c>&lt;|endoftext|&gt;</c>. Encoding adds no tokens around the text, as tiktoken.
+    /// </summary>
+    /// <exception cref="ArgumentException">The encoding name is not one of the supported ones.</exception>
+    /// <example><code>var gpt4 = ParleyTokenizer.FromTiktoken("cl100k_base"); int[] ids = gpt4.EncodeToIds("hello world"); // [15339, 1917]</code></example>
+    public static ParleyTokenizer FromTiktoken(string encodingName)
+    {
+        ArgumentNullException.ThrowIfNull(encodingName);
+        TiktokenModel model = TiktokenModel.Create(encodingName);
+        var added = model.SpecialTokens.OrderBy(kv => kv.Value).Select(kv => new AddedToken(kv.Key, kv.Value, Special: true));
+        var roles = new Dictionary<SpecialTokenRole, string> { [SpecialTokenRole.Eos] = "<|endoftext|>" };
+        return new ParleyTokenizer(model, added, PostProcessor.None, roles, [], PaddingSide.Right, encodingName);
+    }
 }

@@ -219,17 +219,18 @@ public sealed partial class ParleyTokenizer
     /// <example><code>string text = tok.Decode(ids, skipSpecialTokens: true);</code></example>
     public string Decode(ReadOnlySpan<int> ids, bool skipSpecialTokens = false)
     {
-        var tokens = new List<string>(ids.Length);
+        var tokens = new List<(int, string?)>(ids.Length);
         foreach (int id in ids)
         {
             if (_addedById.TryGetValue(id, out AddedToken? a))
             {
-                if (!(skipSpecialTokens && IsControl(a))) tokens.Add(a.Content);
+                if (!(skipSpecialTokens && IsControl(a))) tokens.Add((id, a.Content));
                 continue;
             }
+            if (_model.GetToken(id) is null)
+                throw new ArgumentOutOfRangeException(nameof(ids), id, $"Id {id} is not in the vocabulary of {Source} (size {Count}).");
             if (skipSpecialTokens && _model.IsControl(id)) continue;
-            tokens.Add(_model.GetToken(id) ?? throw new ArgumentOutOfRangeException(
-                nameof(ids), id, $"Id {id} is not in the vocabulary of {Source} (size {Count})."));
+            tokens.Add((id, null));
         }
         return _model.Decode(tokens);
     }

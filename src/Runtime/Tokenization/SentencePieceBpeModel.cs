@@ -69,8 +69,8 @@ internal sealed class SentencePieceBpeModel : ITokenModel
 
     public bool IsControl(int id) => (uint)id < (uint)_types.Length && _types[id] is PieceType.Control;
 
-    public string Decode(IReadOnlyList<string> tokens) =>
-        _decoder.Decode(tokens.Select(t => _vocab.TryGetValue(t, out int id) && _types[id] == PieceType.Control ? "" : t).ToList());
+    public string Decode(IReadOnlyList<(int Id, string? Added)> tokens) =>
+        _decoder.Decode(tokens.Select(t => t.Added ?? (_types[t.Id] == PieceType.Control ? "" : _pieces[t.Id])).ToList());
 
     // Every way of writing a normal piece as two symbols becomes a merge; its rank orders pieces by score
     // (higher first), equal scores sharing a rank so that the leftmost pair wins, as in bpe_model.cc.
