@@ -26,6 +26,7 @@ internal sealed record BpeModelSpec(
 internal sealed class BpeModel : ITokenModel
 {
     private const int MaxCachedLength = 64;
+    private const int MaxCachedCharLevelLength = 256;
     private const int MaxCacheEntries = 1 << 18;
 
     private readonly BpeModelSpec _spec;
@@ -171,6 +172,32 @@ internal sealed class BpeModel : ITokenModel
             return;
         }
 
+        // Cached result: ids followed by their lengths in chars.
+        if (!_cacheBySpan.TryGetValue(piece, out int[]? packed))
+        {
+            packed = MergeChars(piece);
+            if (piece.Length <= MaxCachedCharLevelLength)
+            {
+                if (_cache.Count >= MaxCacheEntries) _cache.Clear();
+                _cacheBySpan.TryAdd(piece, packed);
+            }
+        }
+        int count = packed.Length / 2;
+        if (sink.Starts is null)
+        {
+            sink.Ids.AddRange(packed.AsSpan(0, count));
+            return;
+        }
+        int unit = 0;
+        for (int t = 0; t < count; t++)
+        {
+            sink.Add(packed[t], offset + MapUnit(map, pieceStart + unit));
+            unit += packed[count + t];
+        }
+    }
+
+    private int[] MergeChars(ReadOnlySpan<char> piece)
+    {
         int capacity = piece.Length * 4;
         int[] rented = ArrayPool<int>.Shared.Rent(capacity * 2);
         Span<int> ids = rented.AsSpan(0, capacity);
@@ -205,13 +232,11 @@ internal sealed class BpeModel : ITokenModel
         }
 
         int merged = BpeMerger.Merge(_spec.Merges, ids[..n], lengths[..n]);
-        int unit = 0;
-        for (int t = 0; t < merged; t++)
-        {
-            sink.Add(ids[t], offset + MapUnit(map, pieceStart + unit));
-            unit += lengths[t];
-        }
+        var result = new int[merged * 2];
+        ids[..merged].CopyTo(result);
+        lengths[..merged].CopyTo(result.AsSpan(merged));
         ArrayPool<int>.Shared.Return(rented);
+        return result;
     }
 
     private bool TryByteFallback(ReadOnlySpan<char> chars, Span<byte> utf8, out int count)

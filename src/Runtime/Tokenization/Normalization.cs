@@ -7,21 +7,14 @@ namespace Parley.Tokenization;
 /// Text after a normalizer ran, with the way back to the input: <see cref="Map"/>[i] is the input index where
 /// output char i logically starts (length <c>Text.Length + 1</c>; the last entry is the input length).
 /// Chars a normalizer inserted or that continue a replaced char map to the boundary of their source, so token
-/// offsets computed through the map never overlap.
+/// offsets computed through the map never overlap. A null map means char i comes from input char i.
 /// </summary>
-internal readonly record struct NormalizedText(string Text, int[] Map);
+internal readonly record struct NormalizedText(string Text, int[]? Map);
 
 /// <summary>One HF normalizer step. <see cref="TryNormalize"/> returns false when the text is unchanged.</summary>
 internal abstract class TextNormalizer
 {
     public abstract bool TryNormalize(ReadOnlySpan<char> input, out NormalizedText output);
-
-    protected static int[] IdentityMap(int length)
-    {
-        var map = new int[length + 1];
-        for (int i = 0; i <= length; i++) map[i] = i;
-        return map;
-    }
 }
 
 /// <summary>HF <c>Prepend</c>: adds a prefix to non-empty text (Phi-3's <c>▁</c>).</summary>
@@ -43,6 +36,16 @@ internal sealed class ReplaceNormalizer(string pattern, string content) : TextNo
     public override bool TryNormalize(ReadOnlySpan<char> input, out NormalizedText output)
     {
         if (pattern.Length == 0 || input.IndexOf(pattern, StringComparison.Ordinal) < 0) { output = default; return false; }
+        if (pattern.Length == 1 && content.Length == 1)
+        {
+            // One char for one char (Phi-3's ' ' → '▁'): offsets are unchanged.
+            char[]? rented = null;
+            Span<char> buffer = input.Length <= 512 ? stackalloc char[512] : (rented = System.Buffers.ArrayPool<char>.Shared.Rent(input.Length));
+            input.Replace(buffer[..input.Length], pattern[0], content[0]);
+            output = new NormalizedText(new string(buffer[..input.Length]), null);
+            if (rented is not null) System.Buffers.ArrayPool<char>.Shared.Return(rented);
+            return true;
+        }
         var text = new StringBuilder(input.Length + 8);
         var map = new List<int>(input.Length + 1);
         int i = 0;
@@ -104,7 +107,7 @@ internal sealed class LowercaseNormalizer : TextNormalizer
         var chars = new char[input.Length];
         input.ToLowerInvariant(chars);
         if (input.SequenceEqual(chars)) { output = default; return false; }
-        output = new NormalizedText(new string(chars), IdentityMap(input.Length));
+        output = new NormalizedText(new string(chars), null);
         return true;
     }
 }
@@ -120,12 +123,15 @@ internal sealed class SequenceNormalizer(IReadOnlyList<TextNormalizer> steps) : 
         {
             ReadOnlySpan<char> current = text is null ? input : text.AsSpan();
             if (!step.TryNormalize(current, out NormalizedText next)) continue;
-            if (map is not null)
-                for (int i = 0; i < next.Map.Length; i++) next.Map[i] = map[next.Map[i]];
+            if (next.Map is not null)
+            {
+                if (map is not null)
+                    for (int i = 0; i < next.Map.Length; i++) next.Map[i] = map[next.Map[i]];
+                map = next.Map;
+            }
             text = next.Text;
-            map = next.Map;
         }
-        output = text is null ? default : new NormalizedText(text, map!);
+        output = text is null ? default : new NormalizedText(text, map);
         return text is not null;
     }
 }
