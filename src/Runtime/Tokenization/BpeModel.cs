@@ -25,6 +25,7 @@ internal sealed record BpeModelSpec(
 /// </summary>
 internal sealed class BpeModel : ITokenModel
 {
+    private const char WordStart = '\u2581';
     private const int MaxCachedLength = 64;
     private const int MaxCachedCharLevelLength = 256;
     private const int MaxCacheEntries = 1 << 18;
@@ -33,6 +34,7 @@ internal sealed class BpeModel : ITokenModel
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocabBySpan;
     private readonly int[] _byteIds = new int[256];
     private readonly int[] _tokenByteLength;
+    private readonly bool _splitBeforeWordStarts;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheBySpan;
 
@@ -50,6 +52,7 @@ internal sealed class BpeModel : ITokenModel
             string key = spec.ByteLevel ? ByteLevelAlphabet.ByteToChar[b].ToString() : $"<0x{b:X2}>";
             if (spec.Vocabulary.TryGetValue(key, out int id)) _byteIds[b] = id;
         }
+        _splitBeforeWordStarts = !spec.ByteLevel && spec.PreTokenizer is null && NoTokenSpansWordStart(spec.Tokens);
         if (spec.ByteLevel)
             for (int id = 0; id < spec.Tokens.Length; id++)
                 _tokenByteLength[id] = spec.Tokens[id]?.Length ?? 0;
@@ -79,7 +82,8 @@ internal sealed class BpeModel : ITokenModel
 
         if (_spec.PreTokenizer is null)
         {
-            EncodePiece(normalized, 0, map, offset, sink);
+            if (_splitBeforeWordStarts) EncodeWords(normalized, map, offset, sink);
+            else EncodePiece(normalized, 0, map, offset, sink);
             return;
         }
         List<(int Start, int Length)> pieces = t_pieces ??= new List<(int, int)>(256);
@@ -87,6 +91,39 @@ internal sealed class BpeModel : ITokenModel
         _spec.PreTokenizer.Split(normalized, pieces);
         foreach ((int start, int length) in pieces)
             EncodePiece(normalized.Slice(start, length), start, map, offset, sink);
+    }
+
+    // BPE merges never cross a boundary that no vocabulary entry spans, so cutting there changes no id; the
+    // words are short, hit the cache, and use the fast merge loop instead of one heap over the whole text.
+    private void EncodeWords(ReadOnlySpan<char> text, int[]? map, int offset, TokenSink sink)
+    {
+        int start = 0;
+        int search = 1;
+        while (search < text.Length)
+        {
+            int rel = text[search..].IndexOf(WordStart);
+            if (rel < 0) break;
+            int at = search + rel;
+            if (text[at - 1] != WordStart)
+            {
+                EncodePiece(text[start..at], start, map, offset, sink);
+                start = at;
+            }
+            search = at + 1;
+        }
+        EncodePiece(text[start..], start, map, offset, sink);
+    }
+
+    /// <summary>Whether no token holds <c>▁</c> after another char, so text can be cut before each word's <c>▁</c>.</summary>
+    private static bool NoTokenSpansWordStart(string[] tokens)
+    {
+        foreach (string? t in tokens)
+        {
+            if (t is null) continue;
+            for (int k = t.IndexOf(WordStart, 1); k > 0; k = k + 1 < t.Length ? t.IndexOf(WordStart, k + 1) : -1)
+                if (t[k - 1] != WordStart) return false;
+        }
+        return true;
     }
 
     private void EncodePiece(ReadOnlySpan<char> piece, int pieceStart, int[]? map, int offset, TokenSink sink)
