@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Text;
+
+namespace Parley.Tokenization;
+
+/// <summary>
+/// Text after a normalizer ran, with the way back to the input: <see cref="Map"/>[i] is the input index where
+/// output char i logically starts (length <c>Text.Length + 1</c>; the last entry is the input length).
+/// Chars a normalizer inserted or that continue a replaced char map to the boundary of their source, so token
+/// offsets computed through the map never overlap. A null map means char i comes from input char i.
+/// </summary>
+internal readonly record struct NormalizedText(string Text, int[]? Map);
+
+/// <summary>One HF normalizer step. <see cref="TryNormalize"/> returns false when the text is unchanged.</summary>
+internal abstract class TextNormalizer
+{
+    public abstract bool TryNormalize(ReadOnlySpan<char> input, out NormalizedText output);
+}
+
+/// <summary>HF <c>Prepend</c>: adds a prefix to non-empty text (Phi-3's <c>▁</c>).</summary>
+internal sealed class PrependNormalizer(string prefix) : TextNormalizer
+{
+    public override bool TryNormalize(ReadOnlySpan<char> input, out NormalizedText output)
+    {
+        if (input.IsEmpty || prefix.Length == 0) { output = default; return false; }
+        var map = new int[prefix.Length + input.Length + 1];
+        for (int i = 0; i < input.Length + 1; i++) map[prefix.Length + i] = i;
+        output = new NormalizedText(string.Concat(prefix, input), map);
+        return true;
+    }
+}
+
+/// <summary>HF <c>Replace</c> with a literal pattern (Phi-3's <c>" " → "▁"</c>).</summary>
+internal sealed class ReplaceNormalizer(string pattern, string content) : TextNormalizer
+{
+    public override bool TryNormalize(ReadOnlySpan<char> input, out NormalizedText output)
+    {
+        if (pattern.Length == 0 || input.IndexOf(pattern, StringComparison.Ordinal) < 0) { output = default; return false; }
+        if (pattern.Length == 1 && content.Length == 1)
+        {
+            // One char for one char (Phi-3's ' ' → '▁'): offsets are unchanged.
+            char[]? rented = null;
+            Span<char> buffer = input.Length <= 512 ? stackalloc char[512] : (rented = System.Buffers.ArrayPool<char>.Shared.Rent(input.Length));
+            input.Replace(buffer[..input.Length], pattern[0], content[0]);
+            output = new NormalizedText(new string(buffer[..input.Length]), null);
+            if (rented is not null) System.Buffers.ArrayPool<char>.Shared.Return(rented);
+            return true;
+        }
+        var text = new StringBuilder(input.Length + 8);
+        var map = new List<int>(input.Length + 1);
+        int i = 0;
+        while (i < input.Length)
+        {
+            if (input[i..].StartsWith(pattern, StringComparison.Ordinal))
+            {
+                for (int k = 0; k < content.Length; k++) map.Add(k == 0 ? i : i + pattern.Length);
+                text.Append(content);
+                i += pattern.Length;
+            }
+            else
+            {
+                map.Add(i);
+                text.Append(input[i]);
+                i++;
+            }
+        }
+        map.Add(input.Length);
+        output = new NormalizedText(text.ToString(), map.ToArray());
+        return true;
+    }
+}
+
+/// <summary>HF <c>NFC</c>/<c>NFKC</c>/<c>NFD</c>/<c>NFKD</c>, normalizing one text element at a time to keep offsets.</summary>
+internal sealed class UnicodeNormalizer(NormalizationForm form) : TextNormalizer
+{
+    public override bool TryNormalize(ReadOnlySpan<char> input, out NormalizedText output)
+    {
+        // Below U+0300 every code point is stable under all four forms except compatibility mappings, which
+        // only NFKC/NFKD apply (e.g. U+00A0, U+00B5); those go the slow way.
+        bool compat = form is NormalizationForm.FormKC or NormalizationForm.FormKD;
+        if (!compat && input.IndexOfAnyInRange('\u0300', '\uffff') < 0) { output = default; return false; }
+        string s = input.ToString();
+        if (s.IsNormalized(form)) { output = default; return false; }
+
+        var text = new StringBuilder(s.Length + 8);
+        var map = new List<int>(s.Length + 1);
+        var elements = StringInfo.GetTextElementEnumerator(s);
+        while (elements.MoveNext())
+        {
+            int start = elements.ElementIndex;
+            string element = (string)elements.Current;
+            string normalized = element.Normalize(form);
+            for (int k = 0; k < normalized.Length; k++) map.Add(k == 0 ? start : start + element.Length);
+            text.Append(normalized);
+        }
+        map.Add(s.Length);
+        output = new NormalizedText(text.ToString(), map.ToArray());
+        return true;
+    }
+}
+
+/// <summary>HF <c>Lowercase</c>.</summary>
+internal sealed class LowercaseNormalizer : TextNormalizer
+{
+    public override bool TryNormalize(ReadOnlySpan<char> input, out NormalizedText output)
+    {
+        var chars = new char[input.Length];
+        input.ToLowerInvariant(chars);
+        if (input.SequenceEqual(chars)) { output = default; return false; }
+        output = new NormalizedText(new string(chars), null);
+        return true;
+    }
+}
+
+/// <summary>HF <c>Sequence</c> of normalizers; maps compose.</summary>
+internal sealed class SequenceNormalizer(IReadOnlyList<TextNormalizer> steps) : TextNormalizer
+{
+    public override bool TryNormalize(ReadOnlySpan<char> input, out NormalizedText output)
+    {
+        string? text = null;
+        int[]? map = null;
+        foreach (TextNormalizer step in steps)
+        {
+            ReadOnlySpan<char> current = text is null ? input : text.AsSpan();
+            if (!step.TryNormalize(current, out NormalizedText next)) continue;
+            if (next.Map is not null)
+            {
+                if (map is not null)
+                    for (int i = 0; i < next.Map.Length; i++) next.Map[i] = map[next.Map[i]];
+                map = next.Map;
+            }
+            text = next.Text;
+        }
+        output = text is null ? default : new NormalizedText(text, map);
+        return text is not null;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Text.Json;
+
+namespace Parley.Tokenization;
+
+public sealed partial class ParleyTokenizer
+{
+    private static readonly JsonDocumentOptions JsonOptions = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
+
+    /// <summary>
+    /// Loads a HF tokenizer from <c>tokenizer.json</c> (pass the file or its folder). <c>tokenizer_config.json</c> and
+    /// <c>special_tokens_map.json</c> next to it, when present, name the BOS/EOS/UNK/PAD tokens and the padding side.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No <c>tokenizer.json</c> at <paramref name="path"/>.</exception>
+    /// <exception cref="TokenizerFormatException">A file is malformed or uses an unsupported feature; the message names the file and field.</exception>
+    /// <example><code>var phi3 = ParleyTokenizer.FromTokenizerJson("models/phi-3-mini-4k-instruct");</code></example>
+    public static ParleyTokenizer FromTokenizerJson(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string file = Directory.Exists(path) ? System.IO.Path.Combine(path, "tokenizer.json") : path;
+        if (!File.Exists(file))
+            throw new FileNotFoundException($"No tokenizer.json at '{path}'. Pass the file or the folder that holds it (a HF model snapshot).", file);
+        string folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file))!;
+
+        var config = new TokenizerConfig();
+        foreach (string name in new[] { "tokenizer_config.json", "special_tokens_map.json" })
+        {
+            string side = System.IO.Path.Combine(folder, name);
+            if (!File.Exists(side)) continue;
+            using FileStream s = File.OpenRead(side);
+            using JsonDocument doc = Parse(s, side);
+            config.Read(doc.RootElement, side);
+        }
+        using FileStream stream = File.OpenRead(file);
+        using JsonDocument tokenizer = Parse(stream, file);
+        return TokenizerJsonReader.Read(tokenizer.RootElement, file, config);
+    }
+
+    /// <summary>
+    /// Loads a HF tokenizer from streams holding <c>tokenizer.json</c> and, optionally, <c>tokenizer_config.json</c>
+    /// and <c>special_tokens_map.json</c>.
+    /// </summary>
+    /// <exception cref="TokenizerFormatException">A stream is malformed or uses an unsupported feature.</exception>
+    /// <example><code>
+    /// using var json = File.OpenRead("tokenizer.json");
+    /// var tok = ParleyTokenizer.FromTokenizerJson(json, sourceName: "qwen3/tokenizer.json");
+    /// </code></example>
+    public static ParleyTokenizer FromTokenizerJson(Stream tokenizerJson, Stream? tokenizerConfig = null, Stream? specialTokensMap = null, string sourceName = "tokenizer.json")
+    {
+        ArgumentNullException.ThrowIfNull(tokenizerJson);
+        var config = new TokenizerConfig();
+        if (tokenizerConfig is not null)
+        {
+            using JsonDocument doc = Parse(tokenizerConfig, "tokenizer_config.json");
+            config.Read(doc.RootElement, "tokenizer_config.json");
+        }
+        if (specialTokensMap is not null)
+        {
+            using JsonDocument doc = Parse(specialTokensMap, "special_tokens_map.json");
+            config.Read(doc.RootElement, "special_tokens_map.json");
+        }
+        using JsonDocument tokenizer = Parse(tokenizerJson, sourceName);
+        return TokenizerJsonReader.Read(tokenizer.RootElement, sourceName, config);
+    }
+
+    private static JsonDocument Parse(Stream stream, string file)
+    {
+        try { return JsonDocument.Parse(stream, JsonOptions); }
+        catch (JsonException e)
+        {
+            throw new TokenizerFormatException(file, e.Path ?? "$", $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Loads a SentencePiece BPE <c>.model</c> file (Llama 2, llama2.c's <c>tok512.model</c>). Ids equal the SentencePiece
+    /// library's <c>encode</c>; BOS/EOS/UNK/PAD roles come from the model's trainer spec. <paramref name="addBos"/> and
+    /// <paramref name="addEos"/> say what <c>Encode(text, addSpecialTokens: true)</c> puts around the text (HF
+    /// <c>LlamaTokenizer</c> defaults). Control pieces such as <c>&lt;s&gt;</c> in text are plain text, as in SentencePiece.
+    /// </summary>
+    /// <exception cref="TokenizerFormatException">The file is not a SentencePiece BPE model with the identity normalizer.</exception>
+    /// <example><code>var llama = ParleyTokenizer.FromSentencePiece("llama-2/tokenizer.model");</code></example>
+    public static ParleyTokenizer FromSentencePiece(string path, bool addBos = true, bool addEos = false)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"No SentencePiece model at '{path}'. Pass the path of a .model file (e.g. tokenizer.model).", path);
+        return FromSentencePiece(File.ReadAllBytes(path), path, addBos, addEos);
+    }
+
+    /// <summary>Loads a SentencePiece BPE model from its bytes; <paramref name="sourceName"/> names it in errors.</summary>
+    /// <exception cref="TokenizerFormatException">The bytes are not a SentencePiece BPE model with the identity normalizer.</exception>
+    /// <example><code>var tok = ParleyTokenizer.FromSentencePiece(File.ReadAllBytes("tok512.model"), "tok512.model", addBos: false);</code></example>
+    public static ParleyTokenizer FromSentencePiece(ReadOnlySpan<byte> model, string sourceName, bool addBos = true, bool addEos = false)
+    {
+        var proto = SentencePieceModelProto.Parse(model, sourceName);
+        var spm = new SentencePieceBpeModel(proto, sourceName);
+        var roles = new Dictionary<SpecialTokenRole, string>();
+        void Role(SpecialTokenRole role, int id)
+        {
+            if (id >= 0 && id < proto.Pieces.Count) roles[role] = proto.Pieces[id].Piece;
+        }
+        Role(SpecialTokenRole.Bos, proto.BosId);
+        Role(SpecialTokenRole.Eos, proto.EosId);
+        Role(SpecialTokenRole.Unk, proto.UnkId);
+        Role(SpecialTokenRole.Pad, proto.PadId);
+        var post = new PostProcessor(
+            addBos && proto.BosId >= 0 ? [proto.BosId] : [],
+            addEos && proto.EosId >= 0 ? [proto.EosId] : []);
+        return new ParleyTokenizer(spm, [], post, roles, [], PaddingSide.Right, sourceName);
+    }
+
+    /// <summary>
+    /// Loads a tiktoken encoding shipped by the <c>Microsoft.ML.Tokenizers.Data.*</c> packages: <c>"gpt2"</c> or
+    /// <c>"cl100k_base"</c>. Its special tokens (<c>&lt;|endoftext|&gt;</c>, …) are added special tokens; EOS is
+    /// <c>&lt;|endoftext|&gt;</c>. Encoding adds no tokens around the text, as tiktoken.
+    /// </summary>
+    /// <exception cref="ArgumentException">The encoding name is not one of the supported ones.</exception>
+    /// <example><code>var gpt4 = ParleyTokenizer.FromTiktoken("cl100k_base"); int[] ids = gpt4.EncodeToIds("hello world"); // [15339, 1917]</code></example>
+    public static ParleyTokenizer FromTiktoken(string encodingName)
+    {
+        ArgumentNullException.ThrowIfNull(encodingName);
+        TiktokenModel model = TiktokenModel.Create(encodingName);
+        var added = model.SpecialTokens.OrderBy(kv => kv.Value).Select(kv => new AddedToken(kv.Key, kv.Value, Special: true));
+        var roles = new Dictionary<SpecialTokenRole, string> { [SpecialTokenRole.Eos] = "<|endoftext|>" };
+        return new ParleyTokenizer(model, added, PostProcessor.None, roles, [], PaddingSide.Right, encodingName);
+    }
+}

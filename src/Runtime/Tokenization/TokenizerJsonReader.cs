@@ -1,0 +1,332 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Parley.Tokenization;
+
+/// <summary>
+/// Reads HF <c>tokenizer.json</c> (+ <c>tokenizer_config.json</c>, <c>special_tokens_map.json</c>) into a
+/// <see cref="ParleyTokenizer"/>. Supports the BPE model (byte-level and byte-fallback), the normalizers, pre-tokenizers,
+/// post-processors and decoders that BPE tokenizers use; anything else is a <see cref="TokenizerFormatException"/>.
+/// </summary>
+internal static class TokenizerJsonReader
+{
+    public static ParleyTokenizer Read(JsonElement root, string file, TokenizerConfig config)
+    {
+        JsonElement model = Required(root, "model", file, "");
+        string type = OptionalString(model, "type") ?? "BPE";
+        if (type != "BPE")
+            throw new TokenizerFormatException(file, "model.type",
+                $"model type '{type}' is not supported; Parley reads BPE tokenizer.json files (GPT-2, OPT, Qwen, Llama, Phi-3). " +
+                "For a SentencePiece model load its .model file with ParleyTokenizer.FromSentencePiece.");
+
+        var (tokens, vocab) = ReadVocabulary(model, file);
+        List<AddedToken> added = ReadAddedTokens(root, file);
+        // Added tokens may carry ids past the model vocabulary; they are not model tokens.
+
+        var (patterns, byteLevel) = ReadPreTokenizer(Optional(root, "pre_tokenizer"), file, "pre_tokenizer");
+        if (!byteLevel && root.TryGetProperty("decoder", out JsonElement dec) && dec.ValueKind == JsonValueKind.Object)
+            byteLevel = OptionalString(dec, "type") == "ByteLevel";
+
+        string? unk = OptionalString(model, "unk_token");
+        int unkId = -1;
+        if (unk is not null && !vocab.TryGetValue(unk, out unkId))
+            throw new TokenizerFormatException(file, "model.unk_token", $"'{unk}' is not in model.vocab; fix the file or set unk_token to null.");
+        foreach (string affix in new[] { "continuing_subword_prefix", "end_of_word_suffix" })
+            if (!string.IsNullOrEmpty(OptionalString(model, affix)))
+                throw new TokenizerFormatException(file, $"model.{affix}", "subword prefixes/suffixes are not supported; Parley reads byte-level and byte-fallback BPE.");
+        if (model.TryGetProperty("dropout", out JsonElement dropout) && dropout.ValueKind == JsonValueKind.Number && dropout.GetDouble() > 0)
+            throw new TokenizerFormatException(file, "model.dropout", "BPE dropout is a training-time randomization; set it to null for deterministic encoding.");
+
+        var spec = new BpeModelSpec(
+            tokens,
+            vocab,
+            ReadMerges(model, vocab, file),
+            byteLevel,
+            OptionalBool(model, "byte_fallback"),
+            unkId,
+            OptionalBool(model, "fuse_unk"),
+            OptionalBool(model, "ignore_merges"),
+            ReadNormalizer(Optional(root, "normalizer"), file, "normalizer"),
+            patterns.Count == 0 ? null : new RegexPreTokenizer(patterns),
+            ReadDecoder(root.TryGetProperty("decoder", out JsonElement d) ? d : default, file));
+
+        PostProcessor post = ReadPostProcessor(root.TryGetProperty("post_processor", out JsonElement p) ? p : default, file, "post_processor", vocab, added);
+        return new ParleyTokenizer(new BpeModel(spec), added, post, config.Roles, config.AdditionalSpecialTokens, config.PaddingSide, file);
+    }
+
+    private static (string[] Tokens, Dictionary<string, int> Vocab) ReadVocabulary(JsonElement model, string file)
+    {
+        JsonElement vocabElement = Required(model, "vocab", file, "model.");
+        if (vocabElement.ValueKind != JsonValueKind.Object)
+            throw new TokenizerFormatException(file, "model.vocab", "expected an object mapping token → id.");
+        var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        int max = -1;
+        foreach (JsonProperty entry in vocabElement.EnumerateObject())
+        {
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id < 0)
+                throw new TokenizerFormatException(file, $"model.vocab[\"{entry.Name}\"]", "expected a non-negative integer id.");
+            vocab[entry.Name] = id;
+            max = Math.Max(max, id);
+        }
+        var tokens = new string[max + 1];
+        foreach (var (token, id) in vocab)
+        {
+            if (tokens[id] is not null)
+                throw new TokenizerFormatException(file, $"model.vocab[\"{token}\"]", $"id {id} is also used by '{tokens[id]}'; ids must be unique.");
+            tokens[id] = token;
+        }
+        return (tokens, vocab);
+    }
+
+    private static MergeTable ReadMerges(JsonElement model, Dictionary<string, int> vocab, string file)
+    {
+        var table = new Dictionary<long, MergeTarget>();
+        if (!model.TryGetProperty("merges", out JsonElement merges) || merges.ValueKind == JsonValueKind.Null)
+            return new MergeTable(table);
+        int rank = 0;
+        foreach (JsonElement merge in merges.EnumerateArray())
+        {
+            string field = $"model.merges[{rank}]";
+            string left, right;
+            if (merge.ValueKind == JsonValueKind.String)
+            {
+                string s = merge.GetString()!;
+                int space = s.IndexOf(' ', 1);
+                if (space < 0) throw new TokenizerFormatException(file, field, $"'{s}' is not two tokens separated by a space.");
+                left = s[..space];
+                right = s[(space + 1)..];
+            }
+            else if (merge.ValueKind == JsonValueKind.Array && merge.GetArrayLength() == 2)
+            {
+                left = merge[0].GetString() ?? "";
+                right = merge[1].GetString() ?? "";
+            }
+            else throw new TokenizerFormatException(file, field, "expected \"a b\" or [\"a\", \"b\"].");
+
+            if (!vocab.TryGetValue(left, out int l) || !vocab.TryGetValue(right, out int r) || !vocab.TryGetValue(left + right, out int m))
+                throw new TokenizerFormatException(file, field, $"merge '{left}' + '{right}' uses or makes a token that is not in model.vocab.");
+            table.TryAdd(MergeTable.Key(l, r), new MergeTarget(rank, m));
+            rank++;
+        }
+        return new MergeTable(table);
+    }
+
+    private static List<AddedToken> ReadAddedTokens(JsonElement root, string file)
+    {
+        var result = new List<AddedToken>();
+        if (!root.TryGetProperty("added_tokens", out JsonElement list) || list.ValueKind != JsonValueKind.Array) return result;
+        int i = 0;
+        foreach (JsonElement t in list.EnumerateArray())
+        {
+            string field = $"added_tokens[{i++}]";
+            if (!t.TryGetProperty("id", out JsonElement idEl) || !idEl.TryGetInt32(out int id))
+                throw new TokenizerFormatException(file, field + ".id", "expected an integer id.");
+            string content = OptionalString(t, "content") ?? throw new TokenizerFormatException(file, field + ".content", "expected the token's text.");
+            result.Add(new AddedToken(content, id,
+                Special: OptionalBool(t, "special"),
+                LStrip: OptionalBool(t, "lstrip"),
+                RStrip: OptionalBool(t, "rstrip"),
+                SingleWord: OptionalBool(t, "single_word"),
+                Normalized: OptionalBool(t, "normalized")));
+        }
+        return result;
+    }
+
+    private static TextNormalizer? ReadNormalizer(JsonElement n, string file, string field)
+    {
+        if (n.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined) return null;
+        string type = OptionalString(n, "type") ?? "";
+        switch (type)
+        {
+            case "Sequence":
+                var steps = new List<TextNormalizer>();
+                int i = 0;
+                foreach (JsonElement s in Required(n, "normalizers", file, field + ".").EnumerateArray())
+                    if (ReadNormalizer(s, file, $"{field}.normalizers[{i++}]") is { } step) steps.Add(step);
+                return new SequenceNormalizer(steps);
+            case "Prepend": return new PrependNormalizer(OptionalString(n, "prepend") ?? "");
+            case "Replace":
+                return new ReplaceNormalizer(ReadStringPattern(n, file, field), OptionalString(n, "content") ?? "");
+            case "NFC": return new UnicodeNormalizer(NormalizationForm.FormC);
+            case "NFD": return new UnicodeNormalizer(NormalizationForm.FormD);
+            case "NFKC": return new UnicodeNormalizer(NormalizationForm.FormKC);
+            case "NFKD": return new UnicodeNormalizer(NormalizationForm.FormKD);
+            case "Lowercase": return new LowercaseNormalizer();
+            default:
+                throw new TokenizerFormatException(file, field + ".type",
+                    $"normalizer '{type}' is not supported (supported: Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD, Lowercase).");
+        }
+    }
+
+    private static (List<string> Patterns, bool ByteLevel) ReadPreTokenizer(JsonElement p, string file, string field)
+    {
+        var patterns = new List<string>();
+        bool byteLevel = false;
+        Collect(p, field);
+        return (patterns, byteLevel);
+
+        void Collect(JsonElement e, string f)
+        {
+            if (e.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined) return;
+            string type = OptionalString(e, "type") ?? "";
+            switch (type)
+            {
+                case "Sequence":
+                    int i = 0;
+                    foreach (JsonElement s in Required(e, "pretokenizers", file, f + ".").EnumerateArray()) Collect(s, $"{f}.pretokenizers[{i++}]");
+                    break;
+                case "ByteLevel":
+                    byteLevel = true;
+                    if (OptionalBool(e, "add_prefix_space"))
+                        throw new TokenizerFormatException(file, f + ".add_prefix_space", "add_prefix_space=true is not supported; prefix the text with a space yourself.");
+                    if (!e.TryGetProperty("use_regex", out JsonElement useRegex) || useRegex.ValueKind != JsonValueKind.False)
+                        patterns.Add(RegexPreTokenizer.Gpt2Pattern);
+                    break;
+                case "Split":
+                    string behavior = OptionalString(e, "behavior") ?? "";
+                    if (behavior != "Isolated" || OptionalBool(e, "invert"))
+                        throw new TokenizerFormatException(file, f + ".behavior", $"Split with behavior '{behavior}' (invert={OptionalBool(e, "invert")}) is not supported; only Isolated without invert.");
+                    JsonElement pattern = Required(e, "pattern", file, f + ".");
+                    if (pattern.TryGetProperty("Regex", out JsonElement rx)) patterns.Add(rx.GetString()!);
+                    else if (pattern.TryGetProperty("String", out JsonElement str)) patterns.Add(System.Text.RegularExpressions.Regex.Escape(str.GetString()!));
+                    else throw new TokenizerFormatException(file, f + ".pattern", "expected {\"Regex\": …} or {\"String\": …}.");
+                    break;
+                default:
+                    throw new TokenizerFormatException(file, f + ".type",
+                        $"pre-tokenizer '{type}' is not supported (supported: Sequence, ByteLevel, Split with Isolated).");
+            }
+        }
+    }
+
+    private static TokenDecoder ReadDecoder(JsonElement d, string file)
+    {
+        var steps = new List<DecoderStep>();
+        Collect(d, "decoder");
+        return new TokenDecoder(steps);
+
+        void Collect(JsonElement e, string f)
+        {
+            if (e.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined) return;
+            string type = OptionalString(e, "type") ?? "";
+            switch (type)
+            {
+                case "Sequence":
+                    int i = 0;
+                    foreach (JsonElement s in Required(e, "decoders", file, f + ".").EnumerateArray()) Collect(s, $"{f}.decoders[{i++}]");
+                    break;
+                case "ByteLevel": steps.Add(new ByteLevelDecoderStep()); break;
+                case "Replace": steps.Add(new ReplaceDecoderStep(ReadStringPattern(e, file, f), OptionalString(e, "content") ?? "")); break;
+                case "ByteFallback": steps.Add(new ByteFallbackDecoderStep()); break;
+                case "Fuse": steps.Add(new FuseDecoderStep()); break;
+                case "Strip":
+                    string content = OptionalString(e, "content") ?? " ";
+                    steps.Add(new StripDecoderStep(content.Length > 0 ? content[0] : ' ', OptionalInt(e, "start"), OptionalInt(e, "stop")));
+                    break;
+                case "Metaspace":
+                    string replacement = OptionalString(e, "replacement") ?? "\u2581";
+                    steps.Add(new MetaspaceDecoderStep(replacement[0], (OptionalString(e, "prepend_scheme") ?? "always") != "never"));
+                    break;
+                default:
+                    throw new TokenizerFormatException(file, f + ".type",
+                        $"decoder '{type}' is not supported (supported: Sequence, ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace).");
+            }
+        }
+    }
+
+    private static PostProcessor ReadPostProcessor(JsonElement p, string file, string field, Dictionary<string, int> vocab, List<AddedToken> added)
+    {
+        if (p.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined) return PostProcessor.None;
+        string type = OptionalString(p, "type") ?? "";
+        switch (type)
+        {
+            case "ByteLevel": return PostProcessor.None;
+            case "Sequence":
+                var prefix = new List<int>();
+                var suffix = new List<int>();
+                int i = 0;
+                foreach (JsonElement s in Required(p, "processors", file, field + ".").EnumerateArray())
+                {
+                    PostProcessor part = ReadPostProcessor(s, file, $"{field}.processors[{i++}]", vocab, added);
+                    prefix.AddRange(part.Prefix);
+                    suffix.AddRange(part.Suffix);
+                }
+                return new PostProcessor(prefix.ToArray(), suffix.ToArray());
+            case "TemplateProcessing":
+            {
+                JsonElement specials = p.TryGetProperty("special_tokens", out JsonElement st) ? st : default;
+                var before = new List<int>();
+                var after = new List<int>();
+                bool seenSequence = false;
+                int k = 0;
+                foreach (JsonElement item in Required(p, "single", file, field + ".").EnumerateArray())
+                {
+                    string itemField = $"{field}.single[{k++}]";
+                    if (item.TryGetProperty("Sequence", out _)) { seenSequence = true; continue; }
+                    if (!item.TryGetProperty("SpecialToken", out JsonElement special))
+                        throw new TokenizerFormatException(file, itemField, "expected {\"SpecialToken\": …} or {\"Sequence\": …}.");
+                    string name = OptionalString(special, "id") ?? "";
+                    int[] ids = SpecialIds(specials, name, file, itemField, vocab, added);
+                    (seenSequence ? after : before).AddRange(ids);
+                }
+                return new PostProcessor(before.ToArray(), after.ToArray());
+            }
+            case "RobertaProcessing":
+            case "BertProcessing":
+            {
+                int cls = ProcessorToken(p, "cls", file, field, vocab, added);
+                int sep = ProcessorToken(p, "sep", file, field, vocab, added);
+                return new PostProcessor([cls], [sep]);
+            }
+            default:
+                throw new TokenizerFormatException(file, field + ".type",
+                    $"post-processor '{type}' is not supported (supported: TemplateProcessing, ByteLevel, RobertaProcessing, BertProcessing, Sequence).");
+        }
+    }
+
+    private static int[] SpecialIds(JsonElement specials, string name, string file, string field, Dictionary<string, int> vocab, List<AddedToken> added)
+    {
+        if (specials.ValueKind == JsonValueKind.Object && specials.TryGetProperty(name, out JsonElement entry) &&
+            entry.TryGetProperty("ids", out JsonElement ids))
+            return ids.EnumerateArray().Select(x => x.GetInt32()).ToArray();
+        int? id = LookUp(name, vocab, added);
+        return id is { } v ? [v] : throw new TokenizerFormatException(file, field, $"special token '{name}' is neither in special_tokens nor in the vocabulary.");
+    }
+
+    private static int ProcessorToken(JsonElement p, string name, string file, string field, Dictionary<string, int> vocab, List<AddedToken> added)
+    {
+        JsonElement pair = Required(p, name, file, field + ".");
+        if (pair.ValueKind == JsonValueKind.Array && pair.GetArrayLength() == 2 && pair[1].TryGetInt32(out int id)) return id;
+        throw new TokenizerFormatException(file, $"{field}.{name}", "expected [\"token\", id].");
+    }
+
+    private static int? LookUp(string token, Dictionary<string, int> vocab, List<AddedToken> added)
+    {
+        foreach (AddedToken t in added) if (t.Content == token) return t.Id;
+        return vocab.TryGetValue(token, out int id) ? id : null;
+    }
+
+    private static string ReadStringPattern(JsonElement e, string file, string field)
+    {
+        JsonElement pattern = Required(e, "pattern", file, field + ".");
+        if (pattern.TryGetProperty("String", out JsonElement s)) return s.GetString() ?? "";
+        throw new TokenizerFormatException(file, field + ".pattern", "only {\"String\": …} patterns are supported in Replace.");
+    }
+
+    internal static JsonElement Required(JsonElement e, string name, string file, string prefix)
+    {
+        if (e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out JsonElement v)) return v;
+        throw new TokenizerFormatException(file, prefix + name, "required field is missing.");
+    }
+
+    private static JsonElement Optional(JsonElement e, string name) => e.TryGetProperty(name, out JsonElement v) ? v : default;
+
+    internal static string? OptionalString(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    internal static bool OptionalBool(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.True;
+
+    private static int OptionalInt(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out JsonElement v) && v.TryGetInt32(out int i) ? i : 0;
+}
