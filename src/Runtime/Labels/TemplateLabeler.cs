@@ -64,8 +64,9 @@ public static class TemplateLabeler
             }
             if (start < previousStart) r = 0; // offsets went backwards: search the ranges again from the first
             previousStart = start;
-            // Skip ranges that end at or before this token starts: they cannot cover it or any later (ascending) token.
-            while (r < trainable.Length && trainable[r].End <= start) r++;
+            // Skip ranges that end at or before this token starts (they cannot cover it or any later, ascending token)
+            // and empty ranges (they cover nothing).
+            while (r < trainable.Length && (trainable[r].End <= start || trainable[r].Length == 0)) r++;
             bool train = start < end && r < trainable.Length && IsTrained(start, end, trainable, r, rule);
             labels[t] = train ? ids[t] : ignore;
             if (train) trained++;
