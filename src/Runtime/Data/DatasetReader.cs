@@ -1,6 +1,6 @@
 namespace Parley.Data;
 
-/// <summary>Opens a dataset file with the reader its extension calls for (<c>.jsonl</c>/<c>.ndjson</c>/<c>.json</c> lines, <c>.csv</c>).</summary>
+/// <summary>Opens a dataset file with the reader its extension calls for (<c>.jsonl</c>/<c>.ndjson</c>/<c>.json</c> lines, <c>.csv</c>, <c>.parquet</c>).</summary>
 /// <example><code>
 /// var reader = DatasetReader.Open("yoda_sentences.csv", new DatasetReadOptions
 /// {
@@ -21,8 +21,9 @@ public static class DatasetReader
         {
             ".jsonl" or ".ndjson" or ".json" => new JsonlDatasetReader(path, options),
             ".csv" => new CsvDatasetReader(path, options),
+            ".parquet" => new ParquetDatasetReader(path, options),
             var other => throw new NotSupportedException(
-                $"'{path}': files ending '{other}' are not supported; use JSON Lines (.jsonl) or CSV (.csv). Parquet is not read yet: convert it with datasets' to_json(lines=True)."),
+                $"'{path}': files ending '{other}' are not supported; use JSON Lines (.jsonl), CSV (.csv) or Parquet (.parquet)."),
         };
     }
 }

@@ -17,7 +17,7 @@ public enum MarkerOutcome
 
 /// <summary>
 /// Labels from markers, with TRL <c>DataCollatorForCompletionOnlyLM</c> semantics, over token ids (for
-/// pre-formatted data whose template is unknown). Searches use vectorised <see cref="MemoryExtensions"/>
+/// pre-formatted data whose template is unknown). Searches use vectorised <c>MemoryExtensions</c>
 /// <c>IndexOf</c>/<c>LastIndexOf</c>; nothing is allocated per row.
 /// </summary>
 /// <remarks>
