@@ -1,0 +1,94 @@
+using System.Numerics;
+
+namespace Parley.Labels;
+
+/// <summary>
+/// Labels from the template (the default masking): the compiled template reports which characters of the formatted
+/// text are trainable (<see cref="TextRange"/>s, e.g. the assistant turns), the tokenizer reports each token's
+/// character span, and a token is labelled with its own id when it is trainable under the <see cref="StraddleRule"/>,
+/// -100 otherwise. No marker search, so no context-dependent tokenization failures.
+/// </summary>
+/// <remarks>
+/// Token offsets are half-open <c>(Start, End)</c> character spans in the formatted text. A token with an empty span
+/// (a special token inserted by a post-processor, e.g. BOS at <c>(0, 0)</c>) covers no character and is never
+/// trained. Ranges must be sorted and must not overlap (templates emit them that way); offsets are expected in
+/// ascending order (tokenizers emit them that way) but any order gives correct labels, only slower.
+/// Allocation-free; O(tokens + ranges) for ascending offsets.
+/// </remarks>
+/// <example><code>
+/// // text "&lt;|user|&gt;Hi&lt;|assistant|&gt;Yo" with trainable range [23, 25) ("Yo")
+/// (int, int)[] offsets = [(0, 8), (8, 10), (10, 23), (23, 25)];
+/// int[] ids = [5, 6, 7, 8];
+/// var labels = new int[4];
+/// TemplateLabeler.Apply&lt;int&gt;(ids, offsets, [TextRange.FromBounds(23, 25)], labels);
+/// // labels == [-100, -100, -100, 8]
+/// </code></example>
+public static class TemplateLabeler
+{
+    /// <summary>Writes one label per token into <paramref name="labels"/>; returns how many tokens are trained.</summary>
+    /// <exception cref="ArgumentException">Lengths differ, ranges are unsorted or overlap, or an offset is inverted.</exception>
+    public static int Apply<T>(
+        ReadOnlySpan<T> ids,
+        ReadOnlySpan<(int Start, int End)> offsets,
+        ReadOnlySpan<TextRange> trainable,
+        Span<T> labels,
+        StraddleRule rule = StraddleRule.Overlap)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        if (offsets.Length != ids.Length)
+        {
+            throw new ArgumentException($"One offset per token is needed: {ids.Length} ids but {offsets.Length} offsets.", nameof(offsets));
+        }
+        if (labels.Length < ids.Length)
+        {
+            throw new ArgumentException($"labels holds {labels.Length} values; {ids.Length} are needed.", nameof(labels));
+        }
+        for (int i = 1; i < trainable.Length; i++)
+        {
+            if (trainable[i].Start < trainable[i - 1].End)
+            {
+                throw new ArgumentException($"Trainable ranges must be sorted and must not overlap: range {i} {trainable[i]} starts before range {i - 1} {trainable[i - 1]} ends.", nameof(trainable));
+            }
+        }
+
+        T ignore = T.CreateTruncating(LabelIds.Ignore);
+        int trained = 0;
+        int r = 0;
+        int previousStart = int.MinValue;
+        for (int t = 0; t < ids.Length; t++)
+        {
+            var (start, end) = offsets[t];
+            if (end < start)
+            {
+                throw new ArgumentException($"Token {t} has an inverted offset ({start}, {end}); offsets are (Start, End) with End >= Start.", nameof(offsets));
+            }
+            if (start < previousStart) r = 0; // offsets went backwards: search the ranges again from the first
+            previousStart = start;
+            // Skip ranges that end at or before this token starts (they cannot cover it or any later, ascending token)
+            // and empty ranges (they cover nothing).
+            while (r < trainable.Length && (trainable[r].End <= start || trainable[r].Length == 0)) r++;
+            bool train = start < end && r < trainable.Length && IsTrained(start, end, trainable, r, rule);
+            labels[t] = train ? ids[t] : ignore;
+            if (train) trained++;
+        }
+        return trained;
+    }
+
+    private static bool IsTrained(int start, int end, ReadOnlySpan<TextRange> ranges, int r, StraddleRule rule)
+    {
+        var range = ranges[r]; // the first range ending after start
+        switch (rule)
+        {
+            case StraddleRule.Overlap:
+                return range.Start < end;
+            case StraddleRule.Start:
+                return range.Start <= start;
+            default:
+                // Contained: adjacent ranges [a,b) [b,c) together cover the token too.
+                if (range.Start > start) return false;
+                int covered = range.End;
+                for (int k = r + 1; covered < end && k < ranges.Length && ranges[k].Start == covered; k++) covered = ranges[k].End;
+                return covered >= end;
+        }
+    }
+}
