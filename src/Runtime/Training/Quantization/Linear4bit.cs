@@ -99,6 +99,9 @@ public sealed class Linear4bit : nn.Module<Tensor, Tensor>
     /// <summary>Output width.</summary>
     public long OutFeatures => weightShape[0];
 
+    /// <summary>The device holding the packed weight.</summary>
+    public Device WeightDevice => weight_packed.device;
+
     /// <summary>The matmul dtype.</summary>
     public ScalarType ComputeDType => computeDType;
 
