@@ -1,0 +1,153 @@
+using Parley.Training.Quantization;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Parley.Training.Lora;
+
+/// <summary>
+/// A frozen base projection (<c>Linear</c> or NF4 <see cref="Linear4bit"/>) plus a trainable low-rank update:
+/// <c>base(x) + scaling * lora_B(lora_A(dropout(x)))</c>. <c>lora_A</c> starts kaiming-uniform (a = √5), <c>lora_B</c>
+/// at zero, so a fresh adapter changes nothing. Adapter weights stay float32 whatever the compute dtype (PEFT's
+/// <c>autocast_adapter_dtype</c>).
+/// </summary>
+/// <example>
+/// <code>
+/// using var lora = new LoraLinear(torch.nn.Linear(64, 64, hasBias: false), new LoraConfig());
+/// using var y = lora.call(x);
+/// </code>
+/// </example>
+public sealed class LoraLinear : nn.Module<Tensor, Tensor>
+{
+    private readonly Dropout? dropout;
+#pragma warning disable IDE1006 // field names are the state-dict names
+    private readonly nn.Module<Tensor, Tensor> base_layer;
+    private readonly Linear lora_A;
+    private readonly Linear lora_B;
+#pragma warning restore IDE1006
+
+    /// <summary>Wraps <paramref name="baseLayer"/> and freezes its parameters.</summary>
+    /// <param name="baseLayer">A <c>Linear</c> or <see cref="Linear4bit"/>.</param>
+    /// <param name="config">Rank, alpha, dropout.</param>
+    /// <exception cref="ArgumentException">The base layer is neither kind.</exception>
+    public LoraLinear(nn.Module<Tensor, Tensor> baseLayer, LoraConfig config) : base(nameof(LoraLinear))
+    {
+        ArgumentNullException.ThrowIfNull(baseLayer);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        (InFeatures, OutFeatures, var device) = baseLayer switch
+        {
+            Linear l => (l.in_features, l.out_features, l.weight!.device),
+            Linear4bit q => (q.InFeatures, q.OutFeatures, q.WeightDevice),
+            _ => throw new ArgumentException($"LoRA wraps Linear or Linear4bit layers; got {baseLayer.GetType().Name}.", nameof(baseLayer)),
+        };
+        R = config.R;
+        Scaling = config.Scaling;
+        base_layer = baseLayer;
+        foreach (var p in baseLayer.parameters())
+        {
+            p.requires_grad = false;
+        }
+        lora_A = nn.Linear(InFeatures, config.R, hasBias: false, device: device);
+        lora_B = nn.Linear(config.R, OutFeatures, hasBias: false, device: device);
+        using (no_grad())
+        {
+            nn.init.kaiming_uniform_(lora_A.weight!, a: Math.Sqrt(5));
+            nn.init.zeros_(lora_B.weight!);
+        }
+        if (config.Dropout > 0)
+        {
+            dropout = nn.Dropout(config.Dropout);
+        }
+        RegisterComponents();
+    }
+
+    /// <summary>The rank.</summary>
+    public int R { get; }
+
+    /// <summary>The update's multiplier (alpha / r, or alpha / √r).</summary>
+    public double Scaling { get; }
+
+    /// <summary>Input width.</summary>
+    public long InFeatures { get; }
+
+    /// <summary>Output width.</summary>
+    public long OutFeatures { get; }
+
+    /// <summary>The frozen base projection.</summary>
+    public nn.Module<Tensor, Tensor> BaseLayer => base_layer;
+
+    /// <summary>The down projection <c>[r, in]</c>.</summary>
+    public Parameter LoraA => lora_A.weight!;
+
+    /// <summary>The up projection <c>[out, r]</c>.</summary>
+    public Parameter LoraB => lora_B.weight!;
+
+    /// <summary>True while the update is folded into a dense base weight.</summary>
+    public bool Merged { get; private set; }
+
+    /// <summary>The update as a matrix <c>scaling * B @ A</c>, <c>[out, in]</c>, float32.</summary>
+    /// <returns>A new tensor.</returns>
+    public Tensor DeltaWeight()
+    {
+        using var scope = NewDisposeScope();
+        return lora_B.weight!.matmul(lora_A.weight!).mul(Scaling).detach().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Folds the update into the base weight for inference (dense base layers only).</summary>
+    /// <exception cref="InvalidOperationException">Already merged, or the base is 4-bit (merge into a dense copy of the
+    /// base model instead, as with PEFT's <c>merge_and_unload</c> on a reloaded fp16 model).</exception>
+    public void Merge()
+    {
+        var dense = DenseBase("merge");
+        if (Merged)
+        {
+            throw new InvalidOperationException("the LoRA update is already merged; call Unmerge first.");
+        }
+        using (no_grad())
+        using (var delta = DeltaWeight())
+        {
+            dense.weight!.add_(delta.to_type(dense.weight!.dtype));
+        }
+        Merged = true;
+    }
+
+    /// <summary>Takes a merged update back out of the base weight.</summary>
+    /// <exception cref="InvalidOperationException">Not merged.</exception>
+    public void Unmerge()
+    {
+        var dense = DenseBase("unmerge");
+        if (!Merged)
+        {
+            throw new InvalidOperationException("the LoRA update is not merged.");
+        }
+        using (no_grad())
+        using (var delta = DeltaWeight())
+        {
+            dense.weight!.sub_(delta.to_type(dense.weight!.dtype));
+        }
+        Merged = false;
+    }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var result = base_layer.call(input);
+        if (Merged)
+        {
+            return result.MoveToOuterDisposeScope();
+        }
+        var x = input.to_type(ScalarType.Float32);
+        if (dropout is not null)
+        {
+            x = dropout.call(x);
+        }
+        var update = lora_B.call(lora_A.call(x)).mul(Scaling);
+        return (result + update.to_type(result.dtype)).MoveToOuterDisposeScope();
+    }
+
+    private Linear DenseBase(string action) => base_layer as Linear
+        ?? throw new InvalidOperationException(
+            $"cannot {action} a LoRA update into a {base_layer.GetType().Name} base; load the base model in float and apply the adapter there.");
+}

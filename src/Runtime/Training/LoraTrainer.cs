@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Parley.Training.Models;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Parley.Training;
+
+/// <summary>
+/// Trains the parameters of a causal LM that require gradients (the LoRA adapters after
+/// <c>LoraInjector.Apply</c>) with AdamW, a warm-up schedule, gradient accumulation and clipping. Each micro-batch runs
+/// in its own <c>DisposeScope</c>; each optimizer step reseeds from <see cref="TrainerOptions.Seed"/> and reads
+/// batches by step index, so a run resumed from a checkpoint continues with the same losses as one never stopped.
+/// </summary>
+/// <example>
+/// <code>
+/// using var trainer = new LoraTrainer(model, new TrainerOptions { MaxSteps = 50, LearningRate = 3e-3, CheckpointDirectory = "ckpt", CheckpointEvery = 10 });
+/// trainer.TryResume();                     // continues from ckpt/ when a checkpoint is there
+/// trainer.Train(batches, p => Console.WriteLine($"{p.Step}: {p.Loss:F3}"));
+/// double evalLoss = trainer.Evaluate(evalBatches);
+/// </code>
+/// </example>
+public sealed class LoraTrainer : IDisposable
+{
+    private const string StateFile = "trainer_state.json";
+    private const string WeightsFile = "trainable.safetensors";
+    private const string OptimizerFile = "optimizer.bin";
+
+    private readonly LlamaForCausalLM model;
+    private readonly TrainerOptions options;
+    private readonly List<(string Name, Parameter Parameter)> trainable;
+    private readonly AdamW optimizer;
+    private readonly List<double> losses = [];
+    private readonly Device device;
+
+    /// <summary>Creates the trainer and its AdamW optimizer over the parameters that require gradients.</summary>
+    /// <param name="model">The model; its trainable parameters are updated in place.</param>
+    /// <param name="options">Steps, learning rate, schedule, accumulation, clipping, seed, checkpoints.</param>
+    /// <exception cref="InvalidOperationException">No parameter requires gradients.</exception>
+    public LoraTrainer(LlamaForCausalLM model, TrainerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        this.model = model;
+        this.options = options;
+        trainable = model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToList();
+        if (trainable.Count == 0)
+        {
+            throw new InvalidOperationException("no parameter requires gradients; add adapters with LoraInjector.Apply (or unfreeze parameters) first.");
+        }
+        device = trainable[0].Parameter.device;
+        optimizer = optim.AdamW(trainable.Select(p => p.Parameter), options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
+    }
+
+    /// <summary>Optimizer steps done so far (after a resume, counted from the start of the run).</summary>
+    public int Step { get; private set; }
+
+    /// <summary>The loss of every optimizer step so far.</summary>
+    public IReadOnlyList<double> Losses => losses;
+
+    /// <summary>The trainable parameters' names.</summary>
+    public IReadOnlyList<string> TrainableParameterNames => trainable.Select(p => p.Name).ToList();
+
+    /// <summary>Runs optimizer steps until <see cref="TrainerOptions.MaxSteps"/>.</summary>
+    /// <param name="batches">The data; step <c>s</c>, micro-batch <c>m</c> uses batch <c>(s * accumulation + m) mod count</c>.</param>
+    /// <param name="progress">Called after each optimizer step.</param>
+    /// <param name="stopAfterStep">Stop after this step even if <see cref="TrainerOptions.MaxSteps"/> is further (to
+    /// simulate or schedule an interruption); null to run to the end.</param>
+    /// <param name="cancellationToken">Checked between steps.</param>
+    /// <exception cref="TrainingDivergedException">A loss or gradient norm is NaN or infinite.</exception>
+    public void Train(IReadOnlyList<TrainingBatch> batches, Action<TrainingProgress>? progress = null, int? stopAfterStep = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        if (batches.Count == 0)
+        {
+            throw new ArgumentException("no batches to train on.", nameof(batches));
+        }
+        var last = Math.Min(options.MaxSteps, stopAfterStep ?? options.MaxSteps);
+        while (Step < last)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var report = TrainStep(batches);
+            progress?.Invoke(report);
+            var due = options.CheckpointEvery > 0 ? Step % options.CheckpointEvery == 0 : Step == options.MaxSteps;
+            if (options.CheckpointDirectory is not null && (due || Step == options.MaxSteps))
+            {
+                SaveCheckpoint(options.CheckpointDirectory);
+            }
+        }
+    }
+
+    /// <summary>The mean loss over <paramref name="batches"/> (token-weighted), in evaluation mode without gradients.</summary>
+    /// <param name="batches">Evaluation batches.</param>
+    /// <returns>The loss.</returns>
+    public double Evaluate(IEnumerable<TrainingBatch> batches)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        model.eval();
+        using var noGrad = no_grad();
+        double total = 0;
+        long tokens = 0;
+        foreach (var batch in batches)
+        {
+            using var scope = NewDisposeScope();
+            var n = batch.TrainableTokens;
+            if (n == 0)
+            {
+                continue;
+            }
+            total += Forward(batch).item<float>() * n;
+            tokens += n;
+        }
+        return tokens == 0 ? double.NaN : total / tokens;
+    }
+
+    /// <summary>Writes the trainable weights, optimizer state and step (each file atomically; the state file last).</summary>
+    /// <param name="directory">The checkpoint folder.</param>
+    public void SaveCheckpoint(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        SafeTensorsFile.Save(Path.Combine(directory, WeightsFile), trainable.ToDictionary(p => p.Name, p => (Tensor)p.Parameter));
+        var tempOptimizer = Path.Combine(directory, $"{OptimizerFile}.{Guid.NewGuid():N}.tmp");
+        optimizer.save_state_dict(tempOptimizer);
+        File.Move(tempOptimizer, Path.Combine(directory, OptimizerFile), overwrite: true);
+        var state = new CheckpointState(Step, options.Seed, [.. losses]);
+        AtomicFile.Write(Path.Combine(directory, StateFile), s => JsonSerializer.Serialize(s, state));
+    }
+
+    /// <summary>Loads the checkpoint in <see cref="TrainerOptions.CheckpointDirectory"/> when there is one.</summary>
+    /// <returns>True when training will continue from a checkpoint.</returns>
+    public bool TryResume()
+    {
+        var directory = options.CheckpointDirectory;
+        if (directory is null || !File.Exists(Path.Combine(directory, StateFile)))
+        {
+            return false;
+        }
+        LoadCheckpoint(directory);
+        return true;
+    }
+
+    /// <summary>Restores trainable weights, optimizer state, step and loss history.</summary>
+    /// <param name="directory">A folder written by <see cref="SaveCheckpoint"/>.</param>
+    /// <exception cref="InvalidDataException">The checkpoint does not match this model or seed.</exception>
+    public void LoadCheckpoint(string directory)
+    {
+        var statePath = Path.Combine(directory, StateFile);
+        var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(statePath))
+            ?? throw new InvalidDataException($"{statePath}: empty checkpoint state.");
+        if (state.Seed != options.Seed)
+        {
+            throw new InvalidDataException($"{statePath}: written with seed {state.Seed} but the trainer uses {options.Seed}; resume with the same options.");
+        }
+        var weights = SafeTensorsFile.Load(Path.Combine(directory, WeightsFile));
+        try
+        {
+            using var noGrad = no_grad();
+            foreach (var (name, parameter) in trainable)
+            {
+                if (!weights.TryGetValue(name, out var value) || !value.shape.SequenceEqual(parameter.shape))
+                {
+                    throw new InvalidDataException($"{directory}: checkpoint has no weight \"{name}\" of shape [{string.Join(", ", parameter.shape)}]; it was written for another model.");
+                }
+                parameter.copy_(value);
+            }
+        }
+        finally
+        {
+            foreach (var t in weights.Values)
+            {
+                t.Dispose();
+            }
+        }
+        optimizer.load_state_dict(Path.Combine(directory, OptimizerFile));
+        Step = state.Step;
+        losses.Clear();
+        losses.AddRange(state.Losses);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => optimizer.Dispose();
+
+    private TrainingProgress TrainStep(IReadOnlyList<TrainingBatch> batches)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        using var stepScope = NewDisposeScope(); // gradient wrappers made by zero_grad and clipping
+        manual_seed(options.Seed + Step);
+        model.train();
+        optimizer.zero_grad();
+        double loss = 0;
+        long tokens = 0;
+        for (var micro = 0; micro < options.GradientAccumulationSteps; micro++)
+        {
+            using var scope = NewDisposeScope();
+            var batch = batches[(int)(((long)Step * options.GradientAccumulationSteps + micro) % batches.Count)];
+            var microLoss = Forward(batch);
+            var value = microLoss.item<float>();
+            if (!float.IsFinite(value))
+            {
+                optimizer.zero_grad();
+                throw new TrainingDivergedException(Step + 1, "loss", value);
+            }
+            microLoss.div(options.GradientAccumulationSteps).backward();
+            loss += value / options.GradientAccumulationSteps;
+            tokens += batch.InputIds.Length;
+        }
+        var parameters = trainable.Select(p => p.Parameter).ToList();
+        var gradNorm = nn.utils.clip_grad_norm_(parameters, options.MaxGradNorm > 0 ? options.MaxGradNorm : double.PositiveInfinity);
+        if (!double.IsFinite(gradNorm))
+        {
+            optimizer.zero_grad();
+            throw new TrainingDivergedException(Step + 1, "gradient norm", gradNorm);
+        }
+        var lr = options.LearningRate * LearningRateSchedule.Factor(options.Schedule, Step, options.WarmupSteps, options.MaxSteps);
+        foreach (var group in optimizer.ParamGroups)
+        {
+            group.LearningRate = lr;
+        }
+        optimizer.step();
+        optimizer.zero_grad();
+        Step++;
+        losses.Add(loss);
+        var seconds = Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9);
+        return new TrainingProgress(Step, loss, lr, gradNorm, tokens / seconds);
+    }
+
+    private Tensor Forward(TrainingBatch batch)
+    {
+        long[] shape = [batch.Rows, batch.Columns];
+        var ids = tensor(batch.InputIds, shape, device: device);
+        var labels = tensor(batch.Labels, shape, device: device);
+        var positions = batch.PositionIds is null ? null : tensor(batch.PositionIds, shape, device: device);
+        var mask = batch.AttentionMask is null ? null : tensor(batch.AttentionMask, shape, device: device);
+        var logits = model.call(ids, positions, mask);
+        return CausalLmLoss.Compute(logits, labels, positions);
+    }
+
+    private sealed record CheckpointState(int Step, long Seed, double[] Losses);
+}

@@ -1,0 +1,68 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Parley.Training.Models;
+
+/// <summary>The SwiGLU feed-forward block: <c>down_proj(silu(gate_proj(x)) * up_proj(x))</c>.</summary>
+/// <example>
+/// <code>
+/// using var mlp = new LlamaMlp(config);
+/// using var y = mlp.call(hidden);
+/// </code>
+/// </example>
+public sealed class LlamaMlp : nn.Module<Tensor, Tensor>, IProjectionHost
+{
+    private static readonly string[] Names = ["gate_proj", "up_proj", "down_proj"];
+#pragma warning disable IDE1006 // field names are the state-dict names
+    private nn.Module<Tensor, Tensor> gate_proj;
+    private nn.Module<Tensor, Tensor> up_proj;
+    private nn.Module<Tensor, Tensor> down_proj;
+#pragma warning restore IDE1006
+
+    /// <summary>Creates the projections (PyTorch's default initialisation).</summary>
+    /// <param name="config">The model shape.</param>
+    /// <param name="device">Where the weights live (null: CPU).</param>
+    public LlamaMlp(LlamaConfig config, Device? device = null) : base(nameof(LlamaMlp))
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        gate_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: false, device: device);
+        up_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: false, device: device);
+        down_proj = nn.Linear(config.IntermediateSize, config.HiddenSize, hasBias: false, device: device);
+        RegisterComponents();
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> ProjectionNames => Names;
+
+    /// <inheritdoc/>
+    public nn.Module<Tensor, Tensor> GetProjection(string name) => name switch
+    {
+        "gate_proj" => gate_proj,
+        "up_proj" => up_proj,
+        "down_proj" => down_proj,
+        _ => throw new ArgumentException($"the MLP has no projection \"{name}\"; it has {string.Join(", ", Names)}.", nameof(name)),
+    };
+
+    /// <inheritdoc/>
+    public void SetProjection(string name, nn.Module<Tensor, Tensor> module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        switch (name)
+        {
+            case "gate_proj": gate_proj = module; break;
+            case "up_proj": up_proj = module; break;
+            case "down_proj": down_proj = module; break;
+            default: throw new ArgumentException($"the MLP has no projection \"{name}\"; it has {string.Join(", ", Names)}.", nameof(name));
+        }
+        register_module(name, null!);
+        register_module(name, module);
+    }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var gated = nn.functional.silu(gate_proj.call(input)) * up_proj.call(input);
+        return down_proj.call(gated).MoveToOuterDisposeScope();
+    }
+}
