@@ -74,6 +74,35 @@ public static class TemplateLabeler
         return trained;
     }
 
+    /// <summary>
+    /// Like the tuple overload, with token offsets as <see cref="TextRange"/>s (as <see cref="Tokenization.TokenizedText"/>
+    /// holds them). Allocation-free: the offsets are converted through a pooled buffer.
+    /// </summary>
+    /// <exception cref="ArgumentException">Lengths differ, or ranges are unsorted or overlap.</exception>
+    public static int Apply<T>(
+        ReadOnlySpan<T> ids,
+        ReadOnlySpan<TextRange> offsets,
+        ReadOnlySpan<TextRange> trainable,
+        Span<T> labels,
+        StraddleRule rule = StraddleRule.Overlap)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        (int Start, int End)[] bounds = System.Buffers.ArrayPool<(int, int)>.Shared.Rent(offsets.Length);
+        try
+        {
+            for (int i = 0; i < offsets.Length; i++)
+            {
+                bounds[i] = (offsets[i].Start, offsets[i].End);
+            }
+
+            return Apply(ids, bounds.AsSpan(0, offsets.Length), trainable, labels, rule);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<(int, int)>.Shared.Return(bounds);
+        }
+    }
+
     private static bool IsTrained(int start, int end, ReadOnlySpan<TextRange> ranges, int r, StraddleRule rule)
     {
         var range = ranges[r]; // the first range ending after start
