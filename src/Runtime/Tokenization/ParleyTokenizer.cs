@@ -172,7 +172,8 @@ public sealed partial class ParleyTokenizer
     /// Encodes text a template produced: control tokens are matched only outside <paramref name="literalRanges"/>
     /// (the characters that came from message content), so only the template's own markers become special ids.
     /// The text is still tokenized as one string, so ids equal HF's on the same text when the content holds no
-    /// control tokens. Ranges must be sorted and must not overlap.
+    /// control tokens (one more difference: a marker's <c>rstrip</c>/<c>lstrip</c> never swallows whitespace inside a
+    /// literal range, so content keeps its leading and trailing spaces). Ranges must be sorted and must not overlap.
     /// </summary>
     /// <example><code>
     /// string text = "&lt;|user|&gt;\n" + content + "&lt;|end|&gt;\n";

@@ -70,4 +70,16 @@ public class TokenizerPropertyTests
             OffsetAssert.Partitions(t, decomposed);
         });
     }
+
+    [TestCaseSource(typeof(TokenizerFixtures), nameof(TokenizerFixtures.HfModels))]
+    public void Parallel_encoding_with_one_shared_tokenizer_matches_sequential(string model)
+    {
+        ParleyTokenizer tok = TokenizerFixtures.Fresh(model); // cold caches, filled concurrently
+        string[] texts = TokenizerFixtures.Strings(TokenizerFixtures.Reference("tokenizer-ids.json").GetProperty("texts"))
+            .Concat(Texts()).ToArray();
+        var parallel = new int[texts.Length][];
+        Parallel.For(0, texts.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => parallel[i] = tok.EncodeToIds(texts[i]));
+        for (int i = 0; i < texts.Length; i++)
+            Assert.That(parallel[i], Is.EqualTo(tok.EncodeToIds(texts[i])), texts[i]);
+    }
 }
