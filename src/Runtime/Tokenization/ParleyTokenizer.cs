@@ -169,6 +169,22 @@ public sealed partial class ParleyTokenizer
     }
 
     /// <summary>
+    /// Appends the ids of <paramref name="text"/> to <paramref name="destination"/> and returns how many were added;
+    /// reuse one list across calls to encode without allocating.
+    /// </summary>
+    /// <example><code>
+    /// var ids = new List&lt;int&gt;(4096);
+    /// foreach (string row in rows) { ids.Clear(); tok.EncodeToIds(row, ids); Consume(ids); }
+    /// </code></example>
+    public int EncodeToIds(ReadOnlySpan<char> text, List<int> destination, bool addSpecialTokens = true, bool parseSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        int before = destination.Count;
+        EncodeInto(text, new TokenSink(destination), addSpecialTokens, parseSpecialTokens ? _allMatcher : _contentMatcher);
+        return destination.Count - before;
+    }
+
+    /// <summary>
     /// Encodes text a template produced: control tokens are matched only outside <paramref name="literalRanges"/>
     /// (the characters that came from message content), so only the template's own markers become special ids.
     /// The text is still tokenized as one string, so ids equal HF's on the same text when the content holds no
