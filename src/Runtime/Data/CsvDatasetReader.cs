@@ -65,6 +65,7 @@ public sealed class CsvDatasetReader : IDatasetReader
             }
             if (outcome == RecordOutcome.Record && fields.Count == 1 && fields[0].Length == 0 && header.Length > 1) continue; // blank line
             row++;
+            if (!_options.InShard(row)) continue;
             DatasetExample? example = null;
             try
             {

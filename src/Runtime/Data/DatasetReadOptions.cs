@@ -19,6 +19,26 @@ public sealed record DatasetReadOptions
     /// <summary>The column of pre-formatted text (after mapping); <c>text</c> by default.</summary>
     public string TextColumn { get; init; } = "text";
 
+    /// <summary>
+    /// Deterministic sharding for one process per core: this reader returns the rows whose index modulo
+    /// <see cref="ShardCount"/> equals <see cref="ShardIndex"/> (rows of other shards are not even parsed).
+    /// </summary>
+    public int ShardIndex { get; init; }
+
+    /// <summary>Number of shards (1, the default, reads everything).</summary>
+    public int ShardCount { get; init; } = 1;
+
+    /// <summary>Whether row <paramref name="row"/> belongs to this reader's shard.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The shard settings are inconsistent.</exception>
+    public bool InShard(long row)
+    {
+        if (ShardCount < 1 || ShardIndex < 0 || ShardIndex >= ShardCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ShardIndex), $"Shard {ShardIndex} of {ShardCount} does not exist: ShardCount must be >= 1 and 0 <= ShardIndex < ShardCount.");
+        }
+        return ShardCount == 1 || row % ShardCount == ShardIndex;
+    }
+
     /// <summary>Throw on a bad row (default) or skip and count it.</summary>
     public BadRowPolicy BadRows { get; init; } = BadRowPolicy.Throw;
 

@@ -45,6 +45,7 @@ public sealed class JsonlDatasetReader : IDatasetReader
         {
             if (line.Span.Trim(" \t"u8).IsEmpty) continue;
             row++;
+            if (!_options.InShard(row)) continue;
             DatasetExample? example = null;
             try
             {

@@ -59,6 +59,7 @@ public sealed class ParquetDatasetReader : IDatasetReader
             foreach (var values in result.Data)
             {
                 row++;
+                if (!_options.InShard(row)) continue;
                 DatasetExample? example = null;
                 try
                 {

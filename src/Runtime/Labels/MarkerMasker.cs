@@ -84,15 +84,28 @@ public sealed class MarkerMasker<T> where T : unmanaged, IBinaryInteger<T>
         {
             throw new ArgumentException($"labels holds {labels.Length} values; {ids.TotalLength} are needed.", nameof(labels));
         }
+        if (_instruction is not null)
+        {
+            for (int r = 0; r < ids.Count; r++)
+            {
+                report.Record(Apply(ids[r], labels[ids.Offsets[r]..ids.Offsets[r + 1]]));
+            }
+            return;
+        }
+        // Response marker only: one copy of the whole batch, then per row a backwards search and a prefix fill.
+        ids.Values[..ids.TotalLength].CopyTo(labels);
+        ReadOnlySpan<int> offsets = ids.Offsets;
         for (int r = 0; r < ids.Count; r++)
         {
-            report.Record(Apply(ids[r], labels[ids.Offsets[r]..ids.Offsets[r + 1]]));
+            int start = offsets[r];
+            var row = ids.Values[start..offsets[r + 1]];
+            report.Record(MaskLastResponse(row, labels.Slice(start, row.Length)));
         }
     }
 
     private MarkerOutcome MaskLastResponse(ReadOnlySpan<T> ids, Span<T> labels)
     {
-        int at = ids.LastIndexOf(_response);
+        int at = _response.Length == 1 ? ids.LastIndexOf(_response[0]) : ids.LastIndexOf(_response);
         if (at < 0)
         {
             labels.Fill(Ignore);

@@ -33,7 +33,51 @@ public static class TemplateLabeler
         ReadOnlySpan<TextRange> trainable,
         Span<T> labels,
         StraddleRule rule = StraddleRule.Overlap)
+        where T : unmanaged, IBinaryInteger<T> =>
+        Core(ids, new TupleOffsets(offsets), trainable, labels, rule);
+
+    /// <summary>
+    /// As <see cref="Apply{T}(ReadOnlySpan{T}, ReadOnlySpan{ValueTuple{int, int}}, ReadOnlySpan{TextRange}, Span{T}, StraddleRule)"/>,
+    /// with token offsets as <see cref="TextRange"/>s (what <c>ParleyTokenizer.Encode</c> returns).
+    /// </summary>
+    /// <exception cref="ArgumentException">Lengths differ, or ranges are unsorted or overlap.</exception>
+    public static int Apply<T>(
+        ReadOnlySpan<T> ids,
+        ReadOnlySpan<TextRange> offsets,
+        ReadOnlySpan<TextRange> trainable,
+        Span<T> labels,
+        StraddleRule rule = StraddleRule.Overlap)
+        where T : unmanaged, IBinaryInteger<T> =>
+        Core(ids, new RangeOffsets(offsets), trainable, labels, rule);
+
+    private interface IOffsets
+    {
+        int Length { get; }
+
+        (int Start, int End) this[int index] { get; }
+    }
+
+    private readonly ref struct TupleOffsets(ReadOnlySpan<(int Start, int End)> offsets) : IOffsets
+    {
+        private readonly ReadOnlySpan<(int Start, int End)> _offsets = offsets;
+
+        public int Length => _offsets.Length;
+
+        public (int Start, int End) this[int index] => _offsets[index];
+    }
+
+    private readonly ref struct RangeOffsets(ReadOnlySpan<TextRange> offsets) : IOffsets
+    {
+        private readonly ReadOnlySpan<TextRange> _offsets = offsets;
+
+        public int Length => _offsets.Length;
+
+        public (int Start, int End) this[int index] => (_offsets[index].Start, _offsets[index].End);
+    }
+
+    private static int Core<T, TOffsets>(ReadOnlySpan<T> ids, TOffsets offsets, ReadOnlySpan<TextRange> trainable, Span<T> labels, StraddleRule rule)
         where T : unmanaged, IBinaryInteger<T>
+        where TOffsets : IOffsets, allows ref struct
     {
         if (offsets.Length != ids.Length)
         {
@@ -72,35 +116,6 @@ public static class TemplateLabeler
             if (train) trained++;
         }
         return trained;
-    }
-
-    /// <summary>
-    /// Like the tuple overload, with token offsets as <see cref="TextRange"/>s (as <see cref="Tokenization.TokenizedText"/>
-    /// holds them). Allocation-free: the offsets are converted through a pooled buffer.
-    /// </summary>
-    /// <exception cref="ArgumentException">Lengths differ, or ranges are unsorted or overlap.</exception>
-    public static int Apply<T>(
-        ReadOnlySpan<T> ids,
-        ReadOnlySpan<TextRange> offsets,
-        ReadOnlySpan<TextRange> trainable,
-        Span<T> labels,
-        StraddleRule rule = StraddleRule.Overlap)
-        where T : unmanaged, IBinaryInteger<T>
-    {
-        (int Start, int End)[] bounds = System.Buffers.ArrayPool<(int, int)>.Shared.Rent(offsets.Length);
-        try
-        {
-            for (int i = 0; i < offsets.Length; i++)
-            {
-                bounds[i] = (offsets[i].Start, offsets[i].End);
-            }
-
-            return Apply(ids, bounds.AsSpan(0, offsets.Length), trainable, labels, rule);
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<(int, int)>.Shared.Return(bounds);
-        }
     }
 
     private static bool IsTrained(int start, int end, ReadOnlySpan<TextRange> ranges, int r, StraddleRule rule)

@@ -1,3 +1,4 @@
+using Parley.Training;
 using Parley.Collation;
 using Parley.Labels;
 
@@ -91,5 +92,25 @@ public class CollatorTests
         var batch = new Batch();
         batch.Dispose();
         Assert.Throws<ObjectDisposedException>(() => new PaddingCollator(new PaddingOptions()).Collate(Rows([1]).AsSpan(), batch));
+    }
+}
+
+public class TrainingBatchConversionTests
+{
+    [Test]
+    public void PaddedAndPaddingFreeBatchesReachTheTrainer()
+    {
+        using var batch = new Batch();
+        var ids = Ragged<int>.FromRows([[1, 2, 3], [4, 5]]);
+        new PaddingCollator(new PaddingOptions { PadTokenId = 0, PadToMultipleOf = 4 }).Collate(ids.AsSpan(), batch);
+        var padded = batch.ToTrainingBatch();
+        Assert.That((padded.Rows, padded.Columns, padded.PositionIds), Is.EqualTo((2, 4, (long[]?)null)));
+        Assert.That(padded.AttentionMask, Is.EqualTo(new long[] { 1, 1, 1, 0, 1, 1, 0, 0 }));
+
+        new FlatteningCollator(new FlatteningOptions()).Collate(ids.AsSpan(), batch);
+        var flat = batch.ToTrainingBatch();
+        Assert.That((flat.Rows, flat.Columns, flat.AttentionMask), Is.EqualTo((1, 5, (long[]?)null)));
+        Assert.That(flat.PositionIds, Is.EqualTo(new long[] { 0, 1, 2, 0, 1 }));
+        Assert.That(flat.TrainableTokens, Is.EqualTo(3));
     }
 }

@@ -155,3 +155,19 @@ public class DatasetReaderTests
         Assert.That(DatasetReader.Open(path).Select(r => r.Text!.Length), Is.EqualTo(new[] { 200_000, 1 }));
     }
 }
+
+public class DatasetShardingTests
+{
+    [Test]
+    public void ShardsPartitionTheRowsDeterministically()
+    {
+        var path = Fixtures.Path("data", "yoda_test_messages.jsonl");
+        var all = DatasetReader.Open(path).Select(r => r.Row).ToList();
+        var shards = Enumerable.Range(0, 3)
+            .Select(i => DatasetReader.Open(path, new DatasetReadOptions { ShardIndex = i, ShardCount = 3 }).Select(r => r.Row).ToList())
+            .ToList();
+        Assert.That(shards.SelectMany(s => s).Order(), Is.EqualTo(all));
+        Assert.That(shards[1].Take(3), Is.EqualTo(new long[] { 1, 4, 7 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DatasetReader.Open(path, new DatasetReadOptions { ShardIndex = 3, ShardCount = 3 }).ToList());
+    }
+}
