@@ -44,6 +44,66 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor?, Tensor?, Tenso
     /// <summary>The separate output head, or null when tied to the embedding.</summary>
     public Linear? LmHead => lm_head;
 
+    /// <summary>
+    /// Re-initialises every weight as HF's <c>_init_weights</c> does for Llama: linear and embedding weights from
+    /// N(0, <paramref name="std"/>), biases zero, RMSNorm weights one. Deterministic under <c>torch.manual_seed</c>.
+    /// </summary>
+    /// <example><code>torch.manual_seed(42); model.InitializeWeights(); // a tiny test model, as HF's own are made</code></example>
+    public void InitializeWeights(double std = 0.02)
+    {
+        using var noGrad = no_grad();
+        foreach (var (name, parameter) in named_parameters())
+        {
+            if (name.EndsWith("norm.weight", StringComparison.Ordinal) || name.Contains("layernorm", StringComparison.Ordinal))
+            {
+                parameter.fill_(1.0);
+            }
+            else if (name.EndsWith(".bias", StringComparison.Ordinal))
+            {
+                parameter.zero_();
+            }
+            else
+            {
+                parameter.normal_(0.0, std);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Grows (or shrinks) the token embedding — and the output head when it is not tied — to <paramref name="rows"/>
+    /// rows, as HF's <c>resize_token_embeddings</c>: existing rows are kept; new rows start at the mean of the old ones
+    /// (HF's <c>mean_resizing</c>), so new tokens begin as an average token rather than noise.
+    /// </summary>
+    /// <example><code>
+    /// TokenizerSetupResult setup = TokenizerRules.Apply(tokenizer, options);
+    /// if (setup.ResizeTo is int rows) model.ResizeTokenEmbeddings(rows);
+    /// </code></example>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rows"/> is not positive.</exception>
+    public void ResizeTokenEmbeddings(int rows)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
+        using var noGrad = no_grad();
+        model.EmbedTokens.weight = new Parameter(Resized(model.EmbedTokens.weight!, rows), model.EmbedTokens.weight!.requires_grad);
+        if (lm_head is not null)
+        {
+            lm_head.weight = new Parameter(Resized(lm_head.weight!, rows), lm_head.weight!.requires_grad);
+        }
+
+        model.Config = model.Config with { VocabSize = rows };
+    }
+
+    private static Tensor Resized(Tensor weight, int rows)
+    {
+        long old = weight.shape[0];
+        if (rows <= old)
+        {
+            return weight[..rows].clone();
+        }
+
+        var mean = weight.mean([0], keepdim: true);
+        return cat([weight, mean.expand(rows - old, weight.shape[1])], 0).contiguous();
+    }
+
     /// <summary>Computes next-token logits.</summary>
     /// <param name="inputIds"><c>[batch, seq]</c> int64 token ids.</param>
     /// <param name="positionIds"><c>[batch, seq]</c> positions, or null for <c>0..seq-1</c>.</param>

@@ -38,7 +38,7 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor?, Tensor?, Tensor>
     }
 
     /// <summary>The model shape.</summary>
-    public LlamaConfig Config { get; }
+    public LlamaConfig Config { get; internal set; }
 
     /// <summary>The token embedding.</summary>
     public Embedding EmbedTokens => embed_tokens;
