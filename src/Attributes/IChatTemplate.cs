@@ -24,6 +24,14 @@ public interface IChatTemplate
     /// <exception cref="TemplateException">A role is not declared, or the messages cannot be expressed.</exception>
     bool TryFormat(ReadOnlySpan<ChatMessage> messages, Span<char> destination, out int charsWritten, in FormatOptions options, Span<TextRange> trainable, out int trainableCount);
 
+    /// <summary>
+    /// Like the other <c>TryFormat</c>, and also reports the content ranges: one per non-empty message, the characters
+    /// that came from message content. Tokenize them with special-token parsing off, so a user who types a control
+    /// token such as <c>&lt;|assistant|&gt;</c> cannot inject it; only the template's own markers become special ids.
+    /// </summary>
+    /// <exception cref="TemplateException">A role is not declared, or the messages cannot be expressed.</exception>
+    bool TryFormat(ReadOnlySpan<ChatMessage> messages, Span<char> destination, out int charsWritten, in FormatOptions options, Span<TextRange> trainable, out int trainableCount, Span<TextRange> content, out int contentCount);
+
     /// <summary>An upper bound (exact for structured templates) of the characters that formatting writes.</summary>
     /// <exception cref="TemplateException">A role is not declared, or the messages cannot be expressed.</exception>
     int GetMaxLength(ReadOnlySpan<ChatMessage> messages, in FormatOptions options);

@@ -213,4 +213,42 @@ public class CompileAndRunTests
         Assert.That(template.Info, Is.SameAs(Phi3Template.Info));
         Assert.That(template.Format(SeedConversation), Is.EqualTo(Phi3Template.Format(SeedConversation)));
     }
+
+    [Test]
+    public void ContentRanges_CoverEachMessageContentExactly()
+    {
+        ChatMessage[] chat = [ChatMessage.System("Be brief."), ChatMessage.User("Say <|assistant|>"), ChatMessage.Assistant(""), ChatMessage.User("Again")];
+        var buffer = new char[Phi3Template.GetMaxLength(chat, FormatOptions.GenerationPrompt)];
+        var trainable = new TextRange[4];
+        var content = new TextRange[4];
+
+        bool ok = Phi3Template.TryFormat(chat, buffer, out int written, FormatOptions.GenerationPrompt, trainable, out int trainableCount, content, out int contentCount);
+
+        Assert.That(ok, Is.True);
+        string text = new(buffer, 0, written);
+        Assert.That(content[..contentCount].Select(r => text[r.ToRange()]), Is.EqualTo(new[] { "Be brief.", "Say <|assistant|>", "Again" }),
+            "one range per non-empty message, exactly its content");
+        Assert.That(trainable[..trainableCount].Select(r => text[r.ToRange()]), Is.EqualTo(new[] { "<|end|>\n" }),
+            "an empty answer still trains its end-of-turn marker");
+    }
+
+    [Test]
+    public void ContentRanges_PromptCompletion()
+    {
+        ChatMessage[] chat = [ChatMessage.User("Hello there."), ChatMessage.Assistant("Hello there, you are.")];
+        var buffer = new char[128];
+        var trainable = new TextRange[1];
+        var content = new TextRange[2];
+
+        Assert.That(YodaTemplate.TryFormat(chat, buffer, out int written, FormatOptions.Default, trainable, out _, content, out int contentCount), Is.True);
+        string text = new(buffer, 0, written);
+        Assert.That(content[..contentCount].Select(r => text[r.ToRange()]), Is.EqualTo(new[] { "Hello there.", "Hello there, you are." }));
+        Assert.That(text[trainable[0].ToRange()], Is.EqualTo("Hello there, you are.</s>"));
+    }
+
+    [Test]
+    public void ContentRanges_TooFewSlotsReturnFalse()
+    {
+        Assert.That(Phi3Template.TryFormat(SeedConversation, new char[512], out _, FormatOptions.Default, new TextRange[3], out _, new TextRange[2], out _), Is.False);
+    }
 }

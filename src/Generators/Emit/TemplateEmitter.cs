@@ -108,6 +108,9 @@ namespace Parley.Generators.Emit
             w.Line($"public bool TryFormat({Messages} messages, {Span}<char> destination, out int charsWritten, in {Options} options, {Ranges} trainable, out int trainableCount)");
             w.Line($"    => {name}.TryFormat(messages, destination, out charsWritten, in options, trainable, out trainableCount);");
             w.Line();
+            w.Line($"public bool TryFormat({Messages} messages, {Span}<char> destination, out int charsWritten, in {Options} options, {Ranges} trainable, out int trainableCount, {Ranges} content, out int contentCount)");
+            w.Line($"    => {name}.TryFormat(messages, destination, out charsWritten, in options, trainable, out trainableCount, content, out contentCount);");
+            w.Line();
             w.Line($"public int GetMaxLength({Messages} messages, in {Options} options) => {name}.GetMaxLength(messages, in options);");
             w.Close();
             w.Line();
@@ -127,7 +130,8 @@ namespace Parley.Generators.Emit
             w.Line("char[]? rented = null;");
             w.Line($"{Span}<char> buffer = length <= 1024 ? stackalloc char[1024] : (rented = global::System.Buffers.ArrayPool<char>.Shared.Rent(length));");
             w.Open("try");
-            w.Line("__Format(messages, buffer, out int written, in options, default, collectRanges: false, out _);");
+            w.Line("var none = new __RangeSink(default, enabled: false, merge: false);");
+            w.Line("__Format(messages, buffer, out int written, in options, ref none, ref none);");
             w.Line("return new string(buffer.Slice(0, written));");
             w.Close();
             w.Open("finally");
@@ -140,13 +144,35 @@ namespace Parley.Generators.Emit
             w.Line("/// character ranges (at most one per message). Returns false when either span is too small.");
             w.Line("/// </summary>");
             w.Line("/// <exception cref=\"global::Parley.TemplateException\">A message's role is not declared, or the messages cannot be expressed.</exception>");
-            w.Line($"public static bool TryFormat({Messages} messages, {Span}<char> destination, out int charsWritten, in {Options} options, {Ranges} trainable, out int trainableCount)");
-            w.Line("    => __Format(messages, destination, out charsWritten, in options, trainable, collectRanges: true, out trainableCount);");
+            w.Open($"public static bool TryFormat({Messages} messages, {Span}<char> destination, out int charsWritten, in {Options} options, {Ranges} trainable, out int trainableCount)");
+            w.Line("var ranges = new __RangeSink(trainable, enabled: true, merge: true);");
+            w.Line("var none = new __RangeSink(default, enabled: false, merge: false);");
+            w.Line("bool ok = __Format(messages, destination, out charsWritten, in options, ref ranges, ref none);");
+            w.Line("trainableCount = ok ? ranges.Count : 0;");
+            w.Line("return ok;");
+            w.Close();
+            w.Line();
+            w.Line("/// <summary>");
+            w.Line("/// Formats <paramref name=\"messages\"/> without allocating and reports both the trainable ranges and the content ranges:");
+            w.Line("/// one per non-empty message, the characters that came from message content. A tokenizer must not parse special");
+            w.Line("/// tokens inside content ranges, so a user who types a control token cannot inject it. Returns false when a span is too small.");
+            w.Line("/// </summary>");
+            w.Line("/// <exception cref=\"global::Parley.TemplateException\">A message's role is not declared, or the messages cannot be expressed.</exception>");
+            w.Open($"public static bool TryFormat({Messages} messages, {Span}<char> destination, out int charsWritten, in {Options} options, {Ranges} trainable, out int trainableCount, {Ranges} content, out int contentCount)");
+            w.Line("var ranges = new __RangeSink(trainable, enabled: true, merge: true);");
+            w.Line("var contents = new __RangeSink(content, enabled: true, merge: false);");
+            w.Line("bool ok = __Format(messages, destination, out charsWritten, in options, ref ranges, ref contents);");
+            w.Line("trainableCount = ok ? ranges.Count : 0;");
+            w.Line("contentCount = ok ? contents.Count : 0;");
+            w.Line("return ok;");
+            w.Close();
             w.Line();
             w.Line("/// <summary>Formats <paramref name=\"messages\"/> into <paramref name=\"destination\"/> without allocating. Returns false when it is too small.</summary>");
             w.Line("/// <exception cref=\"global::Parley.TemplateException\">A message's role is not declared, or the messages cannot be expressed.</exception>");
-            w.Line($"public static bool TryFormat({Messages} messages, {Span}<char> destination, out int charsWritten, in {Options} options)");
-            w.Line("    => __Format(messages, destination, out charsWritten, in options, default, collectRanges: false, out _);");
+            w.Open($"public static bool TryFormat({Messages} messages, {Span}<char> destination, out int charsWritten, in {Options} options)");
+            w.Line("var none = new __RangeSink(default, enabled: false, merge: false);");
+            w.Line("return __Format(messages, destination, out charsWritten, in options, ref none, ref none);");
+            w.Close();
             w.Line();
         }
 
@@ -177,12 +203,10 @@ namespace Parley.Generators.Emit
             w.Close();
             w.Line();
 
-            w.Open($"private static bool __Format({Messages} messages, {Span}<char> destination, out int charsWritten, in {Options} options, {Ranges} trainable, bool collectRanges, out int trainableCount)");
+            w.Open($"private static bool __Format({Messages} messages, scoped {Span}<char> destination, out int charsWritten, in {Options} options, ref __RangeSink trainable, ref __RangeSink content)");
             w.Line("charsWritten = 0;");
-            w.Line("trainableCount = 0;");
             w.Line("__Validate(messages.Length, in options);");
             w.Line("int position = 0;");
-            w.Line("int ranges = 0;");
             bool hasEnd = spec.ConversationEnd.Length > 0;
             if (hasEnd)
             {
@@ -205,7 +229,8 @@ namespace Parley.Generators.Emit
             w.Line("int start = position;");
             w.Line("if (!__Write(message.Content, destination, ref position)) return false;");
             w.Line("if (!(options.ContinueFinalMessage && i == last) && !__Write(suffix, destination, ref position)) return false;");
-            w.Line("if (train && collectRanges && !__AddRange(trainable, ref ranges, start, position)) return false;");
+            w.Line("if (!content.Add(start, start + message.Content.Length)) return false;");
+            w.Line("if (train && !trainable.Add(start, position)) return false;");
             if (hasEnd)
             {
                 w.Line("lastTrained = train;");
@@ -227,13 +252,12 @@ namespace Parley.Generators.Emit
                 w.Line("int start = position;");
                 w.Line($"if (!__Write({L(spec.ConversationEnd)}, destination, ref position)) return false;");
                 w.Line("// The conversation end closes the last answer, so it is learned with it: the model learns to stop.");
-                w.Line("if (lastTrained && collectRanges && !__AddRange(trainable, ref ranges, start, position)) return false;");
+                w.Line("if (lastTrained && !trainable.Add(start, position)) return false;");
                 w.Close();
                 w.Line();
             }
 
             w.Line("charsWritten = position;");
-            w.Line("trainableCount = ranges;");
             w.Line("return true;");
             w.Close();
             w.Line();
@@ -323,22 +347,22 @@ namespace Parley.Generators.Emit
             w.Close();
             w.Line();
 
-            w.Open($"private static bool __Format({Messages} messages, {Span}<char> destination, out int charsWritten, in {Options} options, {Ranges} trainable, bool collectRanges, out int trainableCount)");
+            w.Open($"private static bool __Format({Messages} messages, scoped {Span}<char> destination, out int charsWritten, in {Options} options, ref __RangeSink trainable, ref __RangeSink content)");
             w.Line("charsWritten = 0;");
-            w.Line("trainableCount = 0;");
             w.Line("bool hasCompletion = __Split(messages, in options);");
             w.Line("int position = 0;");
+            w.Line("if (!__Write(__BeforePrompt, destination, ref position)) return false;");
+            w.Line("int promptStart = position;");
+            w.Line("if (!__Write(messages[0].Content, destination, ref position) || !content.Add(promptStart, position)) return false;");
             w.Open("if (hasCompletion)");
-            w.Line("if (!__TryFormat(messages[0].Content, messages[1].Content, destination, ref position, closed: !options.ContinueFinalMessage, out global::Parley.TextRange range)) return false;");
-            w.Line("int ranges = 0;");
-            w.Line("if (collectRanges && !__AddRange(trainable, ref ranges, range.Start, range.End)) return false;");
-            w.Line("trainableCount = ranges;");
+            w.Line("if (!__Write(__BeforeCompletion, destination, ref position)) return false;");
+            w.Line("int start = position;");
+            w.Line("if (!__Write(messages[1].Content, destination, ref position) || !content.Add(start, position)) return false;");
+            w.Line("if (!options.ContinueFinalMessage && !__Write(__AfterCompletion, destination, ref position)) return false;");
+            w.Line("if (!trainable.Add(start, position)) return false;");
             w.Close();
             w.Open("else if (options.AddGenerationPrompt)");
-            w.Line("if (!__TryFormatGenerationPrompt(messages[0].Content, destination, ref position)) return false;");
-            w.Close();
-            w.Open("else");
-            w.Line("if (!__Write(__BeforePrompt, destination, ref position) || !__Write(messages[0].Content, destination, ref position)) return false;");
+            w.Line("if (!__Write(__BeforeCompletion, destination, ref position)) return false;");
             w.Close();
             w.Line();
             w.Line("charsWritten = position;");
@@ -387,17 +411,32 @@ namespace Parley.Generators.Emit
             w.Line("return true;");
             w.Close();
             w.Line();
-            w.Line("// Adjacent ranges merge, so an answer, its suffix and the conversation end report as one range.");
-            w.Open($"private static bool __AddRange({Ranges} ranges, ref int count, int start, int end)");
-            w.Line("if (end == start) return true;");
-            w.Open("if (count > 0 && ranges[count - 1].End == start)");
-            w.Line("ranges[count - 1] = global::Parley.TextRange.FromBounds(ranges[count - 1].Start, end);");
+            w.Line("/// <summary>Collects ranges into a caller's span; merged ranges join when adjacent, so an answer, its suffix and the conversation end report as one.</summary>");
+            w.Open("private ref struct __RangeSink");
+            w.Line($"private readonly {Ranges} _items;");
+            w.Line("private readonly bool _enabled;");
+            w.Line("private readonly bool _merge;");
+            w.Line();
+            w.Open($"public __RangeSink({Ranges} items, bool enabled, bool merge)");
+            w.Line("_items = items;");
+            w.Line("_enabled = enabled;");
+            w.Line("_merge = merge;");
+            w.Line("Count = 0;");
+            w.Close();
+            w.Line();
+            w.Line("public int Count { get; private set; }");
+            w.Line();
+            w.Open("public bool Add(int start, int end)");
+            w.Line("if (!_enabled || end == start) return true;");
+            w.Open("if (_merge && Count > 0 && _items[Count - 1].End == start)");
+            w.Line("_items[Count - 1] = global::Parley.TextRange.FromBounds(_items[Count - 1].Start, end);");
             w.Line("return true;");
             w.Close();
             w.Line();
-            w.Line("if (count == ranges.Length) return false;");
-            w.Line("ranges[count++] = global::Parley.TextRange.FromBounds(start, end);");
+            w.Line("if (Count == _items.Length) return false;");
+            w.Line("_items[Count++] = global::Parley.TextRange.FromBounds(start, end);");
             w.Line("return true;");
+            w.Close();
             w.Close();
         }
     }

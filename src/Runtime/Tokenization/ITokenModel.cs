@@ -9,6 +9,9 @@ internal sealed class TokenSink
         Starts = withOffsets ? new List<int>(capacity) : null;
     }
 
+    /// <summary>A sink that appends ids to the caller's list, without offsets.</summary>
+    public TokenSink(List<int> ids) => Ids = ids;
+
     public List<int> Ids { get; }
 
     /// <summary>Start of each token in the original text; null when offsets are not wanted.</summary>

@@ -156,7 +156,7 @@ public sealed partial class ParleyTokenizer
         ArgumentNullException.ThrowIfNull(text);
         var sink = new TokenSink(withOffsets: true, capacity: text.Length / 3 + 8);
         EncodeInto(text, sink, addSpecialTokens, parseSpecialTokens ? _allMatcher : _contentMatcher);
-        return Finish(sink, text.Length);
+        return Finish(sink, text.Length, addSpecialTokens);
     }
 
     /// <summary>Encodes to ids only (no offsets: the fast path).</summary>
@@ -169,10 +169,27 @@ public sealed partial class ParleyTokenizer
     }
 
     /// <summary>
+    /// Appends the ids of <paramref name="text"/> to <paramref name="destination"/> and returns how many were added;
+    /// reuse one list across calls to encode without allocating.
+    /// </summary>
+    /// <example><code>
+    /// var ids = new List&lt;int&gt;(4096);
+    /// foreach (string row in rows) { ids.Clear(); tok.EncodeToIds(row, ids); Consume(ids); }
+    /// </code></example>
+    public int EncodeToIds(ReadOnlySpan<char> text, List<int> destination, bool addSpecialTokens = true, bool parseSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        int before = destination.Count;
+        EncodeInto(text, new TokenSink(destination), addSpecialTokens, parseSpecialTokens ? _allMatcher : _contentMatcher);
+        return destination.Count - before;
+    }
+
+    /// <summary>
     /// Encodes text a template produced: control tokens are matched only outside <paramref name="literalRanges"/>
     /// (the characters that came from message content), so only the template's own markers become special ids.
     /// The text is still tokenized as one string, so ids equal HF's on the same text when the content holds no
-    /// control tokens. Ranges must be sorted and must not overlap.
+    /// control tokens (one more difference: a marker's <c>rstrip</c>/<c>lstrip</c> never swallows whitespace inside a
+    /// literal range, so content keeps its leading and trailing spaces). Ranges must be sorted and must not overlap.
     /// </summary>
     /// <example><code>
     /// string text = "&lt;|user|&gt;\n" + content + "&lt;|end|&gt;\n";
@@ -208,7 +225,7 @@ public sealed partial class ParleyTokenizer
         }
         _model.Encode(text.AsSpan(cursor), cursor, sink);
         if (addSpecialTokens) AddSuffix(sink, text.Length);
-        return Finish(sink, text.Length);
+        return Finish(sink, text.Length, addSpecialTokens);
     }
 
     /// <summary>
@@ -272,22 +289,22 @@ public sealed partial class ParleyTokenizer
         foreach (int id in _postProcessor.Suffix) sink.Add(id, length);
     }
 
-    private static TokenizedText Finish(TokenSink sink, int length)
+    // Model and added tokens partition the text: each ends where the next starts, the first starts at 0 (absorbing
+    // anything a normalizer dropped) and the last ends at the text's end. Post-processor tokens get empty ranges.
+    private TokenizedText Finish(TokenSink sink, int length, bool withPostProcessor)
     {
         List<int> starts = sink.Starts!;
-        var offsets = new TextRange[starts.Count];
-        for (int i = 0; i < offsets.Length; i++)
+        int count = starts.Count;
+        int first = withPostProcessor ? _postProcessor.Prefix.Length : 0;
+        int last = count - (withPostProcessor ? _postProcessor.Suffix.Length : 0); // exclusive
+        var offsets = new TextRange[count];
+        for (int i = 0; i < first; i++) offsets[i] = new TextRange(0, 0);
+        for (int i = last; i < count; i++) offsets[i] = new TextRange(length, 0);
+        for (int i = first; i < last; i++)
         {
-            int start = starts[i];
-            int end = i + 1 < starts.Count ? Math.Max(start, starts[i + 1]) : length;
+            int start = i == first ? 0 : starts[i];
+            int end = i + 1 < last ? Math.Max(start, starts[i + 1]) : length;
             offsets[i] = TextRange.FromBounds(start, end);
-        }
-        // The first model token absorbs anything before it (e.g. SentencePiece's stripped leading spaces).
-        for (int i = 0; i < offsets.Length; i++)
-        {
-            if (offsets[i].Length == 0 && offsets[i].Start == 0) continue;
-            if (offsets[i].Start > 0) offsets[i] = TextRange.FromBounds(0, offsets[i].End);
-            break;
         }
         return new TokenizedText(sink.Ids.ToArray(), offsets);
     }

@@ -23,6 +23,7 @@ internal sealed class SentencePieceBpeModel : ITokenModel
     private readonly int[] _byteIds = new int[256];
     private readonly string[] _userDefined;
     private readonly TokenDecoder _decoder;
+    private readonly bool _splitBeforeWordStarts;
 
     public SentencePieceBpeModel(SentencePieceModelProto proto, string file)
     {
@@ -53,6 +54,12 @@ internal sealed class SentencePieceBpeModel : ITokenModel
         _userDefined = proto.Pieces.Where(p => p.Type == PieceType.UserDefined).Select(p => p.Piece)
             .OrderByDescending(p => p.Length).ToArray();
         _merges = BuildMerges(proto);
+        _splitBeforeWordStarts = _symbols.Keys.All(p =>
+        {
+            for (int k = 1; k < p.Length; k++)
+                if (p[k] == Space && p[k - 1] != Space) return false;
+            return true;
+        });
 
         var steps = new List<DecoderStep> { new ReplaceDecoderStep("\u2581", " "), new ByteFallbackDecoderStep(), new FuseDecoderStep() };
         if (proto.AddDummyPrefix) steps.Add(new StripDecoderStep(' ', 1, 0));
@@ -99,26 +106,49 @@ internal sealed class SentencePieceBpeModel : ITokenModel
     public void Encode(ReadOnlySpan<char> text, int offset, TokenSink sink)
     {
         if (!Normalize(text, out string normalized, out int[] map)) return;
+        ReadOnlySpan<char> s = normalized;
+        if (!_splitBeforeWordStarts)
+        {
+            EncodeWord(s, 0, s.Length, map, offset, sink);
+            return;
+        }
+        // No piece holds ▁ after another char, so merges never cross a word start: encode word by word.
+        int start = 0;
+        for (int search = 1; search < s.Length;)
+        {
+            int rel = s[search..].IndexOf(Space);
+            if (rel < 0) break;
+            int at = search + rel;
+            if (s[at - 1] != Space)
+            {
+                EncodeWord(s, start, at, map, offset, sink);
+                start = at;
+            }
+            search = at + 1;
+        }
+        EncodeWord(s, start, s.Length, map, offset, sink);
+    }
 
-        int capacity = normalized.Length * 4;
+    private void EncodeWord(ReadOnlySpan<char> s, int from, int to, int[] map, int offset, TokenSink sink)
+    {
+        int capacity = to - from;
         int[] rented = ArrayPool<int>.Shared.Rent(capacity * 2);
         Span<int> ids = rented.AsSpan(0, capacity);
         Span<int> lengths = rented.AsSpan(capacity, capacity);
         int n = 0;
-        ReadOnlySpan<char> s = normalized;
-        for (int i = 0; i < s.Length;)
+        for (int i = from; i < to;)
         {
-            int units = MatchUserDefined(s[i..]);
-            if (units == 0) units = char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]) ? 2 : 1;
-            ids[n] = _symbolBySpan.TryGetValue(s.Slice(i, units), out int id) ? id : -1 - i; // negative: not a piece
+            int units = MatchUserDefined(s[i..to]);
+            if (units == 0) units = char.IsHighSurrogate(s[i]) && i + 1 < to && char.IsLowSurrogate(s[i + 1]) ? 2 : 1;
+            // Chars that are not pieces get distinct negative ids, so the merge table never matches them.
+            ids[n] = _symbolBySpan.TryGetValue(s.Slice(i, units), out int id) ? id : -1 - i;
             lengths[n] = units;
             n++;
             i += units;
         }
 
-        // Unknown chars keep distinct negative ids so the merge table never matches them.
         int merged = BpeMerger.Merge(_merges, ids[..n], lengths[..n]);
-        int unit = 0;
+        int unit = from;
         Span<byte> utf8 = stackalloc byte[8];
         for (int t = 0; t < merged; t++)
         {

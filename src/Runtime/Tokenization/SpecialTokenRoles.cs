@@ -1,6 +1,7 @@
 namespace Parley.Tokenization;
 
 /// <summary>A role a token plays, as HF's <c>tokenizer_config.json</c> names it (<c>bos_token</c>, …).</summary>
+/// <example><code>int? pad = tokenizer.GetRoleTokenId(SpecialTokenRole.Pad);</code></example>
 public enum SpecialTokenRole
 {
     /// <summary>Beginning of sequence (<c>bos_token</c>).</summary>
@@ -17,6 +18,7 @@ public enum SpecialTokenRole
 }
 
 /// <summary>Which side a collator pads on.</summary>
+/// <example><code>if (tokenizer.PaddingSide == PaddingSide.Left) { /* put pad ids before the prompt */ }</code></example>
 public enum PaddingSide
 {
     /// <summary>Pad after the text (HF's default; right for training).</summary>

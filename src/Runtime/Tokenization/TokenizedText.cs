@@ -11,7 +11,8 @@ namespace Parley.Tokenization;
 /// whitespace swallowed by an added token's <c>lstrip</c>/<c>rstrip</c> belong to the token next to it;</item>
 /// <item>a character split over several tokens (byte-level BPE or byte fallback on an emoji) belongs to the token
 /// holding its first byte; the others get an empty range at the character's end;</item>
-/// <item>tokens the post-processor adds (<c>&lt;s&gt;</c>) get an empty range at the start (or end) of the text.</item>
+/// <item>tokens the post-processor adds (<c>&lt;s&gt;</c>) get an empty range at the start (or end) of the text;</item>
+/// <item>text a normalizer removes entirely (SentencePiece's <c>remove_extra_whitespaces</c> on <c>"   "</c>) has no token.</item>
 /// </list>
 /// HF reports overlapping ranges in these cases instead; the ids are the same.
 /// </remarks>

@@ -38,6 +38,9 @@ partial class Prompts
             public bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, global::System.Span<global::Parley.TextRange> trainable, out int trainableCount)
                 => Llama2Template.TryFormat(messages, destination, out charsWritten, in options, trainable, out trainableCount);
 
+            public bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, global::System.Span<global::Parley.TextRange> trainable, out int trainableCount, global::System.Span<global::Parley.TextRange> content, out int contentCount)
+                => Llama2Template.TryFormat(messages, destination, out charsWritten, in options, trainable, out trainableCount, content, out contentCount);
+
             public int GetMaxLength(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, in global::Parley.FormatOptions options) => Llama2Template.GetMaxLength(messages, in options);
         }
 
@@ -55,7 +58,8 @@ partial class Prompts
             global::System.Span<char> buffer = length <= 1024 ? stackalloc char[1024] : (rented = global::System.Buffers.ArrayPool<char>.Shared.Rent(length));
             try
             {
-                __Format(messages, buffer, out int written, in options, default, collectRanges: false, out _);
+                var none = new __RangeSink(default, enabled: false, merge: false);
+                __Format(messages, buffer, out int written, in options, ref none, ref none);
                 return new string(buffer.Slice(0, written));
             }
             finally
@@ -70,12 +74,37 @@ partial class Prompts
         /// </summary>
         /// <exception cref="global::Parley.TemplateException">A message's role is not declared, or the messages cannot be expressed.</exception>
         public static bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, global::System.Span<global::Parley.TextRange> trainable, out int trainableCount)
-            => __Format(messages, destination, out charsWritten, in options, trainable, collectRanges: true, out trainableCount);
+        {
+            var ranges = new __RangeSink(trainable, enabled: true, merge: true);
+            var none = new __RangeSink(default, enabled: false, merge: false);
+            bool ok = __Format(messages, destination, out charsWritten, in options, ref ranges, ref none);
+            trainableCount = ok ? ranges.Count : 0;
+            return ok;
+        }
+
+        /// <summary>
+        /// Formats <paramref name="messages"/> without allocating and reports both the trainable ranges and the content ranges:
+        /// one per non-empty message, the characters that came from message content. A tokenizer must not parse special
+        /// tokens inside content ranges, so a user who types a control token cannot inject it. Returns false when a span is too small.
+        /// </summary>
+        /// <exception cref="global::Parley.TemplateException">A message's role is not declared, or the messages cannot be expressed.</exception>
+        public static bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, global::System.Span<global::Parley.TextRange> trainable, out int trainableCount, global::System.Span<global::Parley.TextRange> content, out int contentCount)
+        {
+            var ranges = new __RangeSink(trainable, enabled: true, merge: true);
+            var contents = new __RangeSink(content, enabled: true, merge: false);
+            bool ok = __Format(messages, destination, out charsWritten, in options, ref ranges, ref contents);
+            trainableCount = ok ? ranges.Count : 0;
+            contentCount = ok ? contents.Count : 0;
+            return ok;
+        }
 
         /// <summary>Formats <paramref name="messages"/> into <paramref name="destination"/> without allocating. Returns false when it is too small.</summary>
         /// <exception cref="global::Parley.TemplateException">A message's role is not declared, or the messages cannot be expressed.</exception>
         public static bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options)
-            => __Format(messages, destination, out charsWritten, in options, default, collectRanges: false, out _);
+        {
+            var none = new __RangeSink(default, enabled: false, merge: false);
+            return __Format(messages, destination, out charsWritten, in options, ref none, ref none);
+        }
 
         /// <summary>The exact number of characters that formatting <paramref name="messages"/> writes.</summary>
         /// <exception cref="global::Parley.TemplateException">A message's role is not declared, or the options are incompatible.</exception>
@@ -99,13 +128,11 @@ partial class Prompts
             return options.ContinueFinalMessage ? length : checked(length + 0);
         }
 
-        private static bool __Format(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, global::System.Span<global::Parley.TextRange> trainable, bool collectRanges, out int trainableCount)
+        private static bool __Format(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, scoped global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, ref __RangeSink trainable, ref __RangeSink content)
         {
             charsWritten = 0;
-            trainableCount = 0;
             __Validate(messages.Length, in options);
             int position = 0;
-            int ranges = 0;
             if (!__Write("<s>", destination, ref position)) return false;
             int last = messages.Length - 1;
             for (int i = 0; i < messages.Length; i++)
@@ -120,7 +147,8 @@ partial class Prompts
                 int start = position;
                 if (!__Write(message.Content, destination, ref position)) return false;
                 if (!(options.ContinueFinalMessage && i == last) && !__Write(suffix, destination, ref position)) return false;
-                if (train && collectRanges && !__AddRange(trainable, ref ranges, start, position)) return false;
+                if (!content.Add(start, start + message.Content.Length)) return false;
+                if (train && !trainable.Add(start, position)) return false;
             }
 
             if (options.AddGenerationPrompt)
@@ -129,7 +157,6 @@ partial class Prompts
             }
 
             charsWritten = position;
-            trainableCount = ranges;
             return true;
         }
 
@@ -161,19 +188,36 @@ partial class Prompts
             return true;
         }
 
-        // Adjacent ranges merge, so an answer, its suffix and the conversation end report as one range.
-        private static bool __AddRange(global::System.Span<global::Parley.TextRange> ranges, ref int count, int start, int end)
+        /// <summary>Collects ranges into a caller's span; merged ranges join when adjacent, so an answer, its suffix and the conversation end report as one.</summary>
+        private ref struct __RangeSink
         {
-            if (end == start) return true;
-            if (count > 0 && ranges[count - 1].End == start)
+            private readonly global::System.Span<global::Parley.TextRange> _items;
+            private readonly bool _enabled;
+            private readonly bool _merge;
+
+            public __RangeSink(global::System.Span<global::Parley.TextRange> items, bool enabled, bool merge)
             {
-                ranges[count - 1] = global::Parley.TextRange.FromBounds(ranges[count - 1].Start, end);
-                return true;
+                _items = items;
+                _enabled = enabled;
+                _merge = merge;
+                Count = 0;
             }
 
-            if (count == ranges.Length) return false;
-            ranges[count++] = global::Parley.TextRange.FromBounds(start, end);
-            return true;
+            public int Count { get; private set; }
+
+            public bool Add(int start, int end)
+            {
+                if (!_enabled || end == start) return true;
+                if (_merge && Count > 0 && _items[Count - 1].End == start)
+                {
+                    _items[Count - 1] = global::Parley.TextRange.FromBounds(_items[Count - 1].Start, end);
+                    return true;
+                }
+
+                if (Count == _items.Length) return false;
+                _items[Count++] = global::Parley.TextRange.FromBounds(start, end);
+                return true;
+            }
         }
     }
 }

@@ -39,6 +39,9 @@ namespace Models
             public bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, global::System.Span<global::Parley.TextRange> trainable, out int trainableCount)
                 => Phi3Template.TryFormat(messages, destination, out charsWritten, in options, trainable, out trainableCount);
 
+            public bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, global::System.Span<global::Parley.TextRange> trainable, out int trainableCount, global::System.Span<global::Parley.TextRange> content, out int contentCount)
+                => Phi3Template.TryFormat(messages, destination, out charsWritten, in options, trainable, out trainableCount, content, out contentCount);
+
             public int GetMaxLength(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, in global::Parley.FormatOptions options) => Phi3Template.GetMaxLength(messages, in options);
         }
 
@@ -56,7 +59,8 @@ namespace Models
             global::System.Span<char> buffer = length <= 1024 ? stackalloc char[1024] : (rented = global::System.Buffers.ArrayPool<char>.Shared.Rent(length));
             try
             {
-                __Format(messages, buffer, out int written, in options, default, collectRanges: false, out _);
+                var none = new __RangeSink(default, enabled: false, merge: false);
+                __Format(messages, buffer, out int written, in options, ref none, ref none);
                 return new string(buffer.Slice(0, written));
             }
             finally
@@ -71,12 +75,37 @@ namespace Models
         /// </summary>
         /// <exception cref="global::Parley.TemplateException">A message's role is not declared, or the messages cannot be expressed.</exception>
         public static bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, global::System.Span<global::Parley.TextRange> trainable, out int trainableCount)
-            => __Format(messages, destination, out charsWritten, in options, trainable, collectRanges: true, out trainableCount);
+        {
+            var ranges = new __RangeSink(trainable, enabled: true, merge: true);
+            var none = new __RangeSink(default, enabled: false, merge: false);
+            bool ok = __Format(messages, destination, out charsWritten, in options, ref ranges, ref none);
+            trainableCount = ok ? ranges.Count : 0;
+            return ok;
+        }
+
+        /// <summary>
+        /// Formats <paramref name="messages"/> without allocating and reports both the trainable ranges and the content ranges:
+        /// one per non-empty message, the characters that came from message content. A tokenizer must not parse special
+        /// tokens inside content ranges, so a user who types a control token cannot inject it. Returns false when a span is too small.
+        /// </summary>
+        /// <exception cref="global::Parley.TemplateException">A message's role is not declared, or the messages cannot be expressed.</exception>
+        public static bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, global::System.Span<global::Parley.TextRange> trainable, out int trainableCount, global::System.Span<global::Parley.TextRange> content, out int contentCount)
+        {
+            var ranges = new __RangeSink(trainable, enabled: true, merge: true);
+            var contents = new __RangeSink(content, enabled: true, merge: false);
+            bool ok = __Format(messages, destination, out charsWritten, in options, ref ranges, ref contents);
+            trainableCount = ok ? ranges.Count : 0;
+            contentCount = ok ? contents.Count : 0;
+            return ok;
+        }
 
         /// <summary>Formats <paramref name="messages"/> into <paramref name="destination"/> without allocating. Returns false when it is too small.</summary>
         /// <exception cref="global::Parley.TemplateException">A message's role is not declared, or the messages cannot be expressed.</exception>
         public static bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options)
-            => __Format(messages, destination, out charsWritten, in options, default, collectRanges: false, out _);
+        {
+            var none = new __RangeSink(default, enabled: false, merge: false);
+            return __Format(messages, destination, out charsWritten, in options, ref none, ref none);
+        }
 
         /// <summary>The exact number of characters that formatting <paramref name="messages"/> writes.</summary>
         /// <exception cref="global::Parley.TemplateException">A message's role is not declared, or the options are incompatible.</exception>
@@ -100,13 +129,11 @@ namespace Models
             return options.ContinueFinalMessage ? length : checked(length + 13);
         }
 
-        private static bool __Format(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, global::System.Span<global::Parley.TextRange> trainable, bool collectRanges, out int trainableCount)
+        private static bool __Format(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, scoped global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, ref __RangeSink trainable, ref __RangeSink content)
         {
             charsWritten = 0;
-            trainableCount = 0;
             __Validate(messages.Length, in options);
             int position = 0;
-            int ranges = 0;
             bool lastTrained = false;
             int last = messages.Length - 1;
             for (int i = 0; i < messages.Length; i++)
@@ -121,7 +148,8 @@ namespace Models
                 int start = position;
                 if (!__Write(message.Content, destination, ref position)) return false;
                 if (!(options.ContinueFinalMessage && i == last) && !__Write(suffix, destination, ref position)) return false;
-                if (train && collectRanges && !__AddRange(trainable, ref ranges, start, position)) return false;
+                if (!content.Add(start, start + message.Content.Length)) return false;
+                if (train && !trainable.Add(start, position)) return false;
                 lastTrained = train;
             }
 
@@ -135,11 +163,10 @@ namespace Models
                 int start = position;
                 if (!__Write("<|endoftext|>", destination, ref position)) return false;
                 // The conversation end closes the last answer, so it is learned with it: the model learns to stop.
-                if (lastTrained && collectRanges && !__AddRange(trainable, ref ranges, start, position)) return false;
+                if (lastTrained && !trainable.Add(start, position)) return false;
             }
 
             charsWritten = position;
-            trainableCount = ranges;
             return true;
         }
 
@@ -172,19 +199,36 @@ namespace Models
             return true;
         }
 
-        // Adjacent ranges merge, so an answer, its suffix and the conversation end report as one range.
-        private static bool __AddRange(global::System.Span<global::Parley.TextRange> ranges, ref int count, int start, int end)
+        /// <summary>Collects ranges into a caller's span; merged ranges join when adjacent, so an answer, its suffix and the conversation end report as one.</summary>
+        private ref struct __RangeSink
         {
-            if (end == start) return true;
-            if (count > 0 && ranges[count - 1].End == start)
+            private readonly global::System.Span<global::Parley.TextRange> _items;
+            private readonly bool _enabled;
+            private readonly bool _merge;
+
+            public __RangeSink(global::System.Span<global::Parley.TextRange> items, bool enabled, bool merge)
             {
-                ranges[count - 1] = global::Parley.TextRange.FromBounds(ranges[count - 1].Start, end);
-                return true;
+                _items = items;
+                _enabled = enabled;
+                _merge = merge;
+                Count = 0;
             }
 
-            if (count == ranges.Length) return false;
-            ranges[count++] = global::Parley.TextRange.FromBounds(start, end);
-            return true;
+            public int Count { get; private set; }
+
+            public bool Add(int start, int end)
+            {
+                if (!_enabled || end == start) return true;
+                if (_merge && Count > 0 && _items[Count - 1].End == start)
+                {
+                    _items[Count - 1] = global::Parley.TextRange.FromBounds(_items[Count - 1].Start, end);
+                    return true;
+                }
+
+                if (Count == _items.Length) return false;
+                _items[Count++] = global::Parley.TextRange.FromBounds(start, end);
+                return true;
+            }
         }
     }
 }

@@ -138,6 +138,16 @@ public class ChatAndSpecialTokenTests
         });
     }
 
+    [Test]
+    public void Appending_overload_reuses_the_callers_list()
+    {
+        ParleyTokenizer tok = TokenizerFixtures.Shared("phi-3");
+        var ids = new List<int> { 7 };
+        int added = tok.EncodeToIds(Text, ids);
+        Assert.That(added, Is.EqualTo(9));
+        Assert.That(ids, Is.EqualTo(new[] { 7 }.Concat(Ids(Expected("phi-3").GetProperty("encode_default")))));
+    }
+
     private static TextRange[] ContentRanges(string chat, string[] contents)
     {
         var ranges = new List<TextRange>();

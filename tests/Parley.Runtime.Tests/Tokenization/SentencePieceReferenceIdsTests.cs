@@ -70,4 +70,15 @@ public class SentencePieceReferenceIdsTests
         Assert.That(t.Offsets[^1].End, Is.EqualTo(text.Length));
         for (int i = 1; i < t.Count; i++) Assert.That(t.Offsets[i].Start, Is.EqualTo(t.Offsets[i - 1].End));
     }
+
+    [Test]
+    public void Phi3_tokenizer_model_matches_the_llama2_reference_it_shares()
+    {
+        // Phi-3's tokenizer.model holds Llama 2's 32,000 pieces.
+        ParleyTokenizer phi = ParleyTokenizer.FromSentencePiece(Fixtures.Path("tokenizers", "phi-3-mini-4k-instruct", "tokenizer.model"));
+        var reference = TokenizerFixtures.Reference("sentencepiece-ids.json");
+        TokenizerFixtures.AssertAllEqual("phi-3 tokenizer.model corpus", TokenizerFixtures.Strings(reference.GetProperty("texts")),
+            TokenizerFixtures.IdLists(reference.GetProperty("models").GetProperty("llama-2").GetProperty("corpus")),
+            t => phi.EncodeToIds(t, addSpecialTokens: false));
+    }
 }

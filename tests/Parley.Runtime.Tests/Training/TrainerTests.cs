@@ -163,6 +163,42 @@ public class TrainerTests
     }
 
     [Test]
+    public void Accumulating_two_micro_batches_equals_one_step_on_both()
+    {
+        var tokenizer = Tokenizer();
+        // two rows with the same number of trainable tokens, so the mean of means equals the overall mean
+        var rows = YodaData.Batches(tokenizer, YodaData.Pairs().Take(40), rowsPerBatch: 1);
+        var pair = rows.GroupBy(b => (b.TrainableTokens, b.Columns)).First(g => g.Count() >= 2).Take(2).ToList();
+        var combined = new TrainingBatch([.. pair[0].InputIds, .. pair[1].InputIds], [.. pair[0].Labels, .. pair[1].Labels], 2, pair[0].Columns);
+        var lora = new LoraConfig { Dropout = 0 };
+
+        float[] After(IReadOnlyList<TrainingBatch> batches, int accumulation)
+        {
+            using var model = QLoraModel(lora: lora);
+            using var trainer = new LoraTrainer(model, new TrainerOptions { MaxSteps = 1, LearningRate = 1e-2, GradientAccumulationSteps = accumulation, MaxGradNorm = 0 });
+            trainer.Train(batches);
+            return [.. model.named_parameters().Where(p => p.parameter.requires_grad).SelectMany(p => p.parameter.data<float>().ToArray())];
+        }
+
+        Assert.That(After(pair, 2), Is.EqualTo(After([combined], 1)).Within(1e-6f));
+    }
+
+    [Test]
+    public void QLoRA_with_bfloat16_compute_trains_with_finite_losses()
+    {
+        var batches = YodaData.Batches(Tokenizer(), YodaData.Pairs().Take(16), rowsPerBatch: 8);
+        using var model = Llama2cLoader.Load(ModelPath);
+        ModelQuantizer.Quantize(model, Nf4Options.Default, ScalarType.BFloat16);
+        KbitTraining.Prepare(model);
+        manual_seed(1);
+        LoraInjector.Apply(model, new LoraConfig());
+        using var trainer = new LoraTrainer(model, new TrainerOptions { MaxSteps = 4, LearningRate = 1e-2 });
+        trainer.Train(batches);
+        Assert.That(trainer.Losses.All(double.IsFinite), Is.True);
+        Assert.That(LoraInjector.Adapters(model)[0].Adapter.LoraA.dtype, Is.EqualTo(ScalarType.Float32), "adapters stay float32");
+    }
+
+    [Test]
     public void A_non_finite_loss_stops_training_with_a_clear_error()
     {
         var batches = YodaData.Batches(Tokenizer(), YodaData.Pairs().Take(4), rowsPerBatch: 4);

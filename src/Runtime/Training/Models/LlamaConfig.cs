@@ -79,7 +79,8 @@ public sealed record LlamaConfig
     }
 
     /// <summary>
-    /// Reads a Hugging Face <c>config.json</c> of a Llama or Qwen2 model.
+    /// Reads a Hugging Face <c>config.json</c> of a Llama, Mistral, Qwen2 or Phi-3 model (Phi-3's fused projections are
+    /// split when its weights are loaded).
     /// </summary>
     /// <param name="json">The file's text.</param>
     /// <returns>The config.</returns>
@@ -89,9 +90,13 @@ public sealed record LlamaConfig
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
         var modelType = root.TryGetProperty("model_type", out var mt) ? mt.GetString() : null;
-        if (modelType is not ("llama" or "qwen2" or "mistral"))
+        if (modelType is not ("llama" or "qwen2" or "mistral" or "phi3"))
         {
-            throw new FormatException($"config.json: model_type \"{modelType}\" is not supported; Llama-family models are (llama, qwen2, mistral).");
+            throw new FormatException($"config.json: model_type \"{modelType}\" is not supported; Llama-family models are (llama, qwen2, mistral, phi3).");
+        }
+        if (root.TryGetProperty("rope_scaling", out var scaling) && scaling.ValueKind != JsonValueKind.Null)
+        {
+            throw new FormatException("config.json: rope_scaling is set; scaled rotary embeddings (long-context variants) are not supported yet — use a model without rope_scaling.");
         }
         int Required(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number
             ? v.GetInt32()

@@ -31,7 +31,8 @@ public sealed class RotaryEmbedding(int headDim, double theta)
         return (emb.cos().to_type(dtype).MoveToOuterDisposeScope(), emb.sin().to_type(dtype).MoveToOuterDisposeScope());
     }
 
-    /// <summary>Rotates <paramref name="x"/> <c>[batch, heads, seq, headDim]</c> by the angles.</summary>
+    /// <summary>Rotates <paramref name="x"/> <c>[batch, heads, seq, headDim]</c> by the angles, in the dtype of
+    /// <paramref name="x"/>.</summary>
     /// <param name="x">Queries or keys.</param>
     /// <param name="cos">From <see cref="Angles"/>.</param>
     /// <param name="sin">From <see cref="Angles"/>.</param>
@@ -43,6 +44,8 @@ public sealed class RotaryEmbedding(int headDim, double theta)
         var x1 = x.narrow(-1, 0, half);
         var x2 = x.narrow(-1, half, half);
         var rotated = cat([x2.neg(), x1], -1);
-        return (x * cos.unsqueeze(1) + rotated * sin.unsqueeze(1)).MoveToOuterDisposeScope();
+        var c = cos.dtype == x.dtype ? cos : cos.to_type(x.dtype);
+        var s = sin.dtype == x.dtype ? sin : sin.to_type(x.dtype);
+        return (x * c.unsqueeze(1) + rotated * s.unsqueeze(1)).MoveToOuterDisposeScope();
     }
 }
