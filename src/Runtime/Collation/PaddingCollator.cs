@@ -79,12 +79,15 @@ public sealed class PaddingCollator
             var idsRow = batch.InputIdsRow(r);
             var maskRow = batch.AttentionMaskRow(r);
             var labelsRow = batch.LabelsRow(r);
-            idsRow.Fill(pad);
-            maskRow.Fill(0);
-            labelsRow.Fill(LabelIds.Ignore);
+            // Real tokens at [start, start + n); padding in the rest (before them on the left, after on the right).
+            int padStart = left ? 0 : n;
+            int padLength = width - n;
             Widen.Copy(ids[..n], idsRow[start..]);
             Widen.Copy(lab[..n], labelsRow[start..]);
             maskRow.Slice(start, n).Fill(1);
+            idsRow.Slice(padStart, padLength).Fill(pad);
+            maskRow.Slice(padStart, padLength).Fill(0);
+            labelsRow.Slice(padStart, padLength).Fill(LabelIds.Ignore);
         }
     }
 }

@@ -43,6 +43,7 @@ public sealed class CsvDatasetReader : IDatasetReader
         var interpreter = _interpreter = new RowInterpreter(_options, Path);
         using var lines = new Utf8LineReader(File.OpenRead(Path));
         var record = new ArrayBufferWriter<byte>();
+        var unquoted = new ArrayBufferWriter<byte>();
         var fields = new List<string>();
         string?[]? header = null; // mapped names; null entries are dropped columns
         string[]? sourceHeader = null;
@@ -50,7 +51,7 @@ public sealed class CsvDatasetReader : IDatasetReader
         while (true)
         {
             long startLine = lines.LineNumber + 1;
-            var outcome = ReadRecord(lines, record, fields, out var problem, out var field);
+            var outcome = ReadRecord(lines, record, unquoted, fields, out var problem, out var field);
             if (outcome == RecordOutcome.End) yield break;
             if (header is null)
             {
@@ -104,7 +105,7 @@ public sealed class CsvDatasetReader : IDatasetReader
     private enum RecordOutcome { Record, Bad, End }
 
     /// <summary>Reads one record (possibly several physical lines) and splits it into decoded fields.</summary>
-    private static RecordOutcome ReadRecord(Utf8LineReader lines, ArrayBufferWriter<byte> record, List<string> fields, out string? problem, out int? badField)
+    private static RecordOutcome ReadRecord(Utf8LineReader lines, ArrayBufferWriter<byte> record, ArrayBufferWriter<byte> unquoted, List<string> fields, out string? problem, out int? badField)
     {
         record.Clear();
         problem = null;
@@ -113,7 +114,7 @@ public sealed class CsvDatasetReader : IDatasetReader
         record.Write(line.Span);
         while (true)
         {
-            var status = Split(record.WrittenSpan, fields, out problem, out badField);
+            var status = Split(record.WrittenSpan, unquoted, fields, out problem, out badField);
             if (status != SplitStatus.NeedMore) return status == SplitStatus.Done ? RecordOutcome.Record : RecordOutcome.Bad;
             if (!lines.TryReadLine(out line))
             {
@@ -127,12 +128,11 @@ public sealed class CsvDatasetReader : IDatasetReader
 
     private enum SplitStatus { Done, NeedMore, Bad }
 
-    private static SplitStatus Split(ReadOnlySpan<byte> record, List<string> fields, out string? problem, out int? badField)
+    private static SplitStatus Split(ReadOnlySpan<byte> record, ArrayBufferWriter<byte> unquoted, List<string> fields, out string? problem, out int? badField)
     {
         fields.Clear();
         problem = null;
         badField = null;
-        var unquoted = new ArrayBufferWriter<byte>();
         int i = 0;
         while (true)
         {

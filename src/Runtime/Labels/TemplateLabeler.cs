@@ -10,8 +10,10 @@ namespace Parley.Labels;
 /// </summary>
 /// <remarks>
 /// Token offsets are half-open <c>(Start, End)</c> character spans in the formatted text. A token with an empty span
-/// (a special token inserted by a post-processor, e.g. BOS at <c>(0, 0)</c>) covers no character and is never
-/// trained. Ranges must be sorted and must not overlap (templates emit them that way); offsets are expected in
+/// covers no character and follows the token just before it when that token ends where the empty span sits: the 2nd
+/// to nth byte-fallback pieces of one character (an emoji split into byte tokens) are trained with its first piece,
+/// so no byte of a trained character is lost. A leading empty token (BOS added by a post-processor at
+/// <c>(0, 0)</c>) is never trained; an EOS a post-processor appends right after trained text is. Ranges must be sorted and must not overlap (templates emit them that way); offsets are expected in
 /// ascending order (tokenizers emit them that way) but any order gives correct labels, only slower.
 /// Allocation-free; O(tokens + ranges) for ascending offsets.
 /// </remarks>
@@ -99,6 +101,8 @@ public static class TemplateLabeler
         int trained = 0;
         int r = 0;
         int previousStart = int.MinValue;
+        bool previousTrained = false;
+        int previousEnd = -1;
         for (int t = 0; t < ids.Length; t++)
         {
             var (start, end) = offsets[t];
@@ -111,9 +115,13 @@ public static class TemplateLabeler
             // Skip ranges that end at or before this token starts (they cannot cover it or any later, ascending token)
             // and empty ranges (they cover nothing).
             while (r < trainable.Length && (trainable[r].End <= start || trainable[r].Length == 0)) r++;
-            bool train = start < end && r < trainable.Length && IsTrained(start, end, trainable, r, rule);
+            bool train = start < end
+                ? r < trainable.Length && IsTrained(start, end, trainable, r, rule)
+                : previousTrained && previousEnd == start;
             labels[t] = train ? ids[t] : ignore;
             if (train) trained++;
+            previousTrained = train;
+            previousEnd = end;
         }
         return trained;
     }

@@ -12,9 +12,10 @@ public class TemplateLabelerTests
     private static readonly (int, int)[] Offsets = [(0, 0), (0, 8), (8, 10), (10, 22), (22, 26), (26, 33), (33, 33)];
     private static readonly TextRange[] Answer = [TextRange.FromBounds(23, 33)];
 
-    [TestCase(StraddleRule.Overlap, new[] { -100, -100, -100, -100, 13, 14, -100 })]
-    [TestCase(StraddleRule.Contained, new[] { -100, -100, -100, -100, -100, 14, -100 })]
-    [TestCase(StraddleRule.Start, new[] { -100, -100, -100, -100, -100, 14, -100 })]
+    // The post-processor's EOS at (33, 33) directly follows trained text, so it is trained too.
+    [TestCase(StraddleRule.Overlap, new[] { -100, -100, -100, -100, 13, 14, 2 })]
+    [TestCase(StraddleRule.Contained, new[] { -100, -100, -100, -100, -100, 14, 2 })]
+    [TestCase(StraddleRule.Start, new[] { -100, -100, -100, -100, -100, 14, 2 })]
     public void StraddlingTokensFollowTheRule(StraddleRule rule, int[] expected)
     {
         var labels = new int[Ids.Length];
@@ -39,6 +40,32 @@ public class TemplateLabelerTests
         var labels = new int[3];
         TemplateLabeler.Apply<int>([5, 6, 7], [(0, 4), (2, 6), (0, 1)], [TextRange.FromBounds(0, 3), TextRange.FromBounds(3, 5)], labels, StraddleRule.Contained);
         Assert.That(labels, Is.EqualTo(new[] { 5, -100, 7 }));
+    }
+
+    [Test]
+    public void EmptySpanTokensFollowTheTokenBeforeThem()
+    {
+        // BOS (0,0); "a" [0,1); emoji split in 3 byte pieces: [1,3) then two empty spans at 3; "b" [3,4); EOS (4,4).
+        int[] ids = [1, 10, 11, 12, 13, 14, 2];
+        (int, int)[] offsets = [(0, 0), (0, 1), (1, 3), (3, 3), (3, 3), (3, 4), (4, 4)];
+        var labels = new int[ids.Length];
+        TemplateLabeler.Apply<int>(ids, offsets, [TextRange.FromBounds(1, 3)], labels);
+        Assert.That(labels, Is.EqualTo(new[] { -100, -100, 11, 12, 13, -100, -100 }));
+        TemplateLabeler.Apply<int>(ids, offsets, [TextRange.FromBounds(0, 4)], labels);
+        Assert.That(labels, Is.EqualTo(new[] { -100, 10, 11, 12, 13, 14, 2 }));
+    }
+
+    [Test]
+    public void Phi3EmojiBytesAreAllTrained()
+    {
+        var phi3 = Parley.Tokenization.ParleyTokenizer.FromTokenizerJson(Fixtures.Path("tokenizers", "phi-3-mini-4k-instruct"));
+        const string prompt = "<|user|>\nHi<|end|>\n<|assistant|>\n";
+        const string text = prompt + "Hello 🙂!<|end|>\n";
+        var encoded = phi3.Encode(text, addSpecialTokens: true);
+        Assert.That(encoded.Offsets.Count(o => o.Length == 0), Is.GreaterThanOrEqualTo(4), "BOS and the emoji's byte pieces 2..4 have empty ranges");
+        var labels = new int[encoded.Count];
+        TemplateLabeler.Apply<int>(encoded.Ids, encoded.Offsets, [TextRange.FromBounds(prompt.Length, text.Length)], labels);
+        Assert.That(phi3.Decode(labels.Where(l => l != -100).ToArray()), Is.EqualTo("Hello 🙂!<|end|>"));
     }
 
     [Test]
@@ -78,7 +105,9 @@ public class TemplateLabelerTests
             for (int i = 0; i < ids.Length; i++)
             {
                 var (s, e) = offsets[i];
-                bool expected = s < e && ranges.Any(r => r.Start < e && s < r.End && r.Length > 0);
+                bool expected = s < e
+                    ? ranges.Any(r => r.Start < e && s < r.End && r.Length > 0)
+                    : i > 0 && labels[i - 1] != -100 && offsets[i - 1].Item2 == s;
                 Assert.That(labels[i], Is.EqualTo(expected ? ids[i] : -100), $"token {i} {offsets[i]}");
             }
         });
