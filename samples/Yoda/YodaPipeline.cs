@@ -45,7 +45,8 @@ public sealed class YodaPipeline(YodaOptions options, IAnsiConsole console)
         Stopwatch clock = _clock;
         clock.Start();
         Directory.CreateDirectory(options.Output);
-        torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
+        // A tiny model gains nothing from intra-op threads and loses much when cores are shared; a real one uses them all.
+        torch.set_num_threads(options.Model is null ? 1 : Math.Max(1, Environment.ProcessorCount));
         Device device = TrainingDevice.Resolve(options.Device);
 
         // 1. Data: the seed renames sentence → prompt, translation_extra → completion, and drops translation.

@@ -1,3 +1,3 @@
-// The parley tool: commands arrive with the Jinja and pipeline issues (render, check, inspect, pack, train).
-Console.Error.WriteLine("parley: no commands yet. See README.md.");
-return 2;
+using Parley.Cli;
+
+return ParleyCli.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,106 @@
+using System.CommandLine;
+using Parley.Collation;
+using Parley.Data;
+using Parley.Labels;
+using Parley.Packing;
+using Parley.Tokenization;
+using Parquet.Serialization;
+
+namespace Parley.Cli;
+
+/// <summary><c>parley pack</c>: tokenizes, labels and packs a dataset into Parquet with HF <c>datasets</c> column names.</summary>
+internal static class PackCommand
+{
+    /// <summary>One packed row, written with the column names HF <c>datasets</c> and TRL use.</summary>
+    internal sealed class PackedRow
+    {
+#pragma warning disable IDE1006 // Parquet column names
+        public int[] input_ids { get; set; } = [];
+        public int[] labels { get; set; } = [];
+        public int[] position_ids { get; set; } = [];
+        public int[] seq_lengths { get; set; } = [];
+#pragma warning restore IDE1006
+    }
+
+    public static Command Create(TextWriter stdout)
+    {
+        var tokenizer = new Option<string>("--tokenizer") { Description = "tokenizer.json (or its folder), a SentencePiece .model, or gpt2/cl100k_base.", Required = true };
+        var data = new Option<string>("--data") { Description = "A JSONL, CSV or Parquet dataset.", Required = true };
+        var template = new Option<string?>("--template") { Description = "Template for messages or prompt/completion rows (phi3, chatml); text rows need none." };
+        var seqLength = new Option<int>("--seq-length") { Description = "Tokens per packed row.", Required = true };
+        var strategy = new Option<string>("--strategy") { Description = "bfd (best-fit decreasing, overflow truncated), bfd_split (overflow re-queued) or wrapped.", DefaultValueFactory = _ => "bfd" };
+        strategy.AcceptOnlyFromAmong("bfd", "bfd_split", "wrapped");
+        var output = new Option<string>("--out") { Description = "The Parquet file to write.", Required = true };
+        var command = new Command("pack", """
+            Tokenizes and labels a dataset, packs it, and writes Parquet with input_ids, labels, position_ids and
+            seq_lengths (position_ids restart per packed sequence); prints fill statistics.
+            Example: parley pack --tokenizer phi-3/tokenizer.json --template phi3 --data train.jsonl --seq-length 512 --strategy bfd --out packed.parquet
+            """)
+        { tokenizer, data, template, seqLength, strategy, output };
+
+        command.SetAction(parse =>
+        {
+            string file = parse.GetValue(data)!;
+            int length = parse.GetValue(seqLength);
+            if (length < 1) throw new CliInputException($"--seq-length {length}: must be at least 1.");
+            ParleyTokenizer tok = Resolvers.Tokenizer(parse.GetValue(tokenizer)!);
+            ConversationEncoder? encoder = parse.GetValue(template) is { } name ? new ConversationEncoder(Resolvers.Template(name), tok) : null;
+
+            var ids = new List<int[]>();
+            var labels = new List<int[]>();
+            var reader = DatasetReader.Open(file);
+            foreach (DatasetExample row in reader)
+            {
+                EncodedConversation encoded = row.Format == DatasetFormat.Text || encoder is null
+                    ? EncodeText(row, tok, file)
+                    : encoder.Encode(Resolvers.Messages(row, file));
+                ids.Add(encoded.Ids);
+                labels.Add(encoded.Labels);
+            }
+
+            PackingStrategy kind = parse.GetValue(strategy) switch { "bfd_split" => PackingStrategy.BfdSplit, "wrapped" => PackingStrategy.Wrapped, _ => PackingStrategy.Bfd };
+            PackingPlan plan = Packer.Plan(ids.Select(r => r.Length).ToArray(), new PackingOptions { SeqLength = length, Strategy = kind });
+            int[][] packedIds = plan.Apply(Ragged<int>.FromRows(ids).AsSpan()).ToRows();
+            int[][] packedLabels = plan.Apply(Ragged<int>.FromRows(labels).AsSpan()).ToRows();
+            int[][] seqLengths = plan.SeqLengths().ToRows();
+            var rows = new List<PackedRow>(packedIds.Length);
+            for (int i = 0; i < packedIds.Length; i++)
+            {
+                rows.Add(new PackedRow { input_ids = packedIds[i], labels = packedLabels[i], seq_lengths = seqLengths[i], position_ids = Positions(seqLengths[i]) });
+            }
+
+            using (FileStream stream = File.Create(parse.GetValue(output)!))
+            {
+                ParquetSerializer.SerializeAsync(rows, stream).GetAwaiter().GetResult();
+            }
+
+            stdout.WriteLine($"read {reader.Report.Read} rows ({reader.Report.Skipped} bad rows skipped) from {file}");
+            stdout.WriteLine(plan.Report.ToString());
+            return ParleyCli.Ok;
+        });
+        return command;
+    }
+
+    private static EncodedConversation EncodeText(DatasetExample row, ParleyTokenizer tok, string file)
+    {
+        if (row.Format != DatasetFormat.Text)
+        {
+            throw new CliInputException($"{file}: line {row.Line}: conversational or prompt/completion rows need --template.");
+        }
+
+        TokenizedText tokens = tok.Encode(row.Text!);
+        return new EncodedConversation(row.Text!, tokens.Ids, (int[])tokens.Ids.Clone(), tokens.Offsets, []);
+    }
+
+    private static int[] Positions(int[] seqLengths)
+    {
+        var positions = new int[seqLengths.Sum()];
+        int at = 0;
+        foreach (int length in seqLengths)
+        {
+            for (int p = 0; p < length; p++) positions[at++] = p;
+        }
+
+        return positions;
+    }
+}

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using Parley.Data;
+
+namespace Parley.Cli;
+
+/// <summary>
+/// The <c>parley</c> tool. Exit codes: 0 ok, 1 bad input (the message names the file, line and field), 2 internal error.
+/// </summary>
+public static class ParleyCli
+{
+    /// <summary>Exit code for success.</summary>
+    public const int Ok = 0;
+
+    /// <summary>Exit code for bad input: a file, option, row or template the user can fix.</summary>
+    public const int BadInput = 1;
+
+    /// <summary>Exit code for an internal error (a bug to report).</summary>
+    public const int Internal = 2;
+
+    /// <summary>Runs the tool with <paramref name="args"/>, writing results to <paramref name="output"/> and errors to <paramref name="error"/>.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("parley: chat templates compiled to C#, and the data path of supervised fine-tuning.")
+        {
+            FormatCommand.Create(output),
+            InspectCommand.Create(output),
+            PackCommand.Create(output),
+        };
+
+        ParseResult parsed = root.Parse(args);
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (IsBadInput(e))
+        {
+            error.WriteLine($"parley: {e.Message}");
+            return BadInput;
+        }
+        catch (Exception e)
+        {
+            error.WriteLine($"parley: internal error: {e}");
+            return Internal;
+        }
+    }
+
+    private static bool IsBadInput(Exception e) => e is DatasetException or TemplateException or FileNotFoundException
+        or DirectoryNotFoundException or InvalidDataException or ArgumentException or System.Text.Json.JsonException or CliInputException;
+}
+
+/// <summary>A command-line input the user can fix (an unknown template name, a missing option combination).</summary>
+public sealed class CliInputException(string message) : Exception(message);

@@ -1,0 +1,41 @@
+using Parley.Templates;
+using Parley.Tokenization;
+
+namespace Parley.Cli;
+
+/// <summary>Turns command-line names into templates and tokenizers.</summary>
+internal static class Resolvers
+{
+    public static IChatTemplate Template(string name) =>
+        BuiltInTemplates.Find(name)
+        ?? throw new CliInputException($"--template '{name}': not a built-in template ({string.Join(", ", BuiltInTemplates.Names)}).");
+
+    /// <summary>A tokenizer.json (or its folder), a SentencePiece .model, or a tiktoken encoding name (gpt2, cl100k_base).</summary>
+    public static ParleyTokenizer Tokenizer(string spec)
+    {
+        if (spec is "gpt2" or "cl100k_base")
+        {
+            return ParleyTokenizer.FromTiktoken(spec);
+        }
+
+        if (spec.EndsWith(".model", StringComparison.OrdinalIgnoreCase))
+        {
+            return ParleyTokenizer.FromSentencePiece(spec);
+        }
+
+        if (!File.Exists(spec) && !Directory.Exists(spec))
+        {
+            throw new FileNotFoundException($"--tokenizer '{spec}': no such file or folder (give a tokenizer.json, its folder, a SentencePiece .model, or gpt2/cl100k_base).", spec);
+        }
+
+        return ParleyTokenizer.FromTokenizerJson(spec);
+    }
+
+    /// <summary>Prompt/completion rows become a user and an assistant message; pre-formatted text cannot be re-templated.</summary>
+    public static ChatMessage[] Messages(Data.DatasetExample row, string file) => row.Format switch
+    {
+        Data.DatasetFormat.Conversational => row.Messages!,
+        Data.DatasetFormat.PromptCompletion => [ChatMessage.User(row.Prompt!), ChatMessage.Assistant(row.Completion!)],
+        _ => throw new CliInputException($"{file}: line {row.Line}: the row is pre-formatted text; a template applies to messages or prompt/completion rows."),
+    };
+}

@@ -1,0 +1,101 @@
+using System.Text.Json;
+using Parley.Cli;
+using Parquet.Serialization;
+
+namespace Parley.Runtime.Tests.Cli;
+
+/// <summary>The parley commands in-process on the fixtures: outputs, exit codes and a bad input each.</summary>
+public class CliTests
+{
+    private static string Phi3Tokenizer => Fixtures.Path("tokenizers", "phi-3-mini-4k-instruct");
+
+    private static string YodaMessages => Fixtures.Path("data", "yoda_train_messages.jsonl");
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = ParleyCli.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Test]
+    public void Format_WritesTextAndTrainableRangesPerRow()
+    {
+        var (code, output, error) = Run("format", "--template", "phi3", "--data", YodaMessages);
+
+        Assert.That(code, Is.EqualTo(ParleyCli.Ok), error);
+        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(576));
+        using JsonDocument first = JsonDocument.Parse(lines[1]);
+        string text = first.RootElement.GetProperty("text").GetString()!;
+        Assert.That(text, Is.EqualTo("<|user|>\nIt was a bad error on the part of the new judge.<|end|>\n<|assistant|>\nA bad error on the part of the new judge, it was. Hrmmm.<|end|>\n<|endoftext|>"));
+        JsonElement range = first.RootElement.GetProperty("trainable")[0];
+        Assert.That(text[range[0].GetInt32()..range[1].GetInt32()], Is.EqualTo("A bad error on the part of the new judge, it was. Hrmmm.<|end|>\n<|endoftext|>"));
+    }
+
+    [Test]
+    public void Inspect_ShowsTrainedTokensAndLabels()
+    {
+        var (code, output, error) = Run("inspect", "--template", "phi3", "--tokenizer", Phi3Tokenizer, "--data", YodaMessages, "--row", "1", "--plain");
+
+        Assert.That(code, Is.EqualTo(ParleyCli.Ok), error);
+        Assert.That(output, Does.Contain("37 tokens, 20 trained"));
+        Assert.That(output, Does.Contain("|<|assistant|>|⟦A⟧|"));
+        Assert.That(output, Does.Contain("labels:    [-100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, 319, 4319, 1059, 373, 278, 760, 310, 278, 716, 16833, 29892, 372, 471, 29889, 379, 1758, 4317, 29889, 32007, 32000]"));
+    }
+
+    [Test]
+    public async Task Pack_WritesParquetWithHfColumnNames()
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("parley-pack-").FullName, "packed.parquet");
+        var (code, output, error) = Run("pack", "--template", "phi3", "--tokenizer", Phi3Tokenizer, "--data", YodaMessages,
+            "--seq-length", "256", "--strategy", "bfd", "--out", path);
+
+        Assert.That(code, Is.EqualTo(ParleyCli.Ok), error);
+        Assert.That(output, Does.Contain("Bfd: 576 sequences -> 73 rows of 256, fill 96.59 % (18050 of 18688 tokens)"));
+
+        await using FileStream stream = File.OpenRead(path);
+        var result = await ParquetSerializer.DeserializeAsync<PackCommand.PackedRow>(stream);
+        IList<PackCommand.PackedRow> rows = result.Data;
+        Assert.That(rows, Has.Count.EqualTo(73));
+        Assert.That(rows.Sum(r => r.input_ids.Length), Is.EqualTo(18050));
+        foreach (var row in rows)
+        {
+            Assert.That(row.labels, Has.Length.EqualTo(row.input_ids.Length));
+            Assert.That(row.seq_lengths.Sum(), Is.EqualTo(row.input_ids.Length));
+            Assert.That(row.position_ids.Count(p => p == 0), Is.EqualTo(row.seq_lengths.Length), "position_ids restart once per packed sequence");
+        }
+    }
+
+    [Test]
+    public void BadRow_IsExitCodeOneNamingFileLineAndField()
+    {
+        string file = Path.Combine(Directory.CreateTempSubdirectory("parley-bad-").FullName, "bad.jsonl");
+        File.WriteAllText(file, "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n{\"messages\": [{\"role\": \"user\", \"content\": 5}]}\n");
+
+        var (code, _, error) = Run("format", "--template", "phi3", "--data", file);
+
+        Assert.That(code, Is.EqualTo(ParleyCli.BadInput));
+        Assert.That(error, Does.Contain(file + ":2 (row 1), field 'messages[0].content'"));
+    }
+
+    [Test]
+    public void UnknownTemplate_And_MissingOption_AreBadInput()
+    {
+        var (code, _, error) = Run("format", "--template", "nope", "--data", YodaMessages);
+        Assert.That(code, Is.EqualTo(ParleyCli.BadInput));
+        Assert.That(error, Does.Contain("--template 'nope': not a built-in template (phi3, chatml)."));
+
+        var (missing, _, _) = Run("pack", "--data", YodaMessages);
+        Assert.That(missing, Is.EqualTo(ParleyCli.BadInput));
+    }
+
+    [Test]
+    public void Inspect_RowPastTheEnd_IsBadInput()
+    {
+        var (code, _, error) = Run("inspect", "--template", "phi3", "--tokenizer", Phi3Tokenizer, "--data", YodaMessages, "--row", "9999");
+        Assert.That(code, Is.EqualTo(ParleyCli.BadInput));
+        Assert.That(error, Does.Contain("has no row 9999"));
+    }
+}
