@@ -6,7 +6,7 @@ LoRA (r=16, alpha=32, dropout 0.05 on q,k,v,o,gate,up,down), AdamW, gradient cli
 no NF4 kernels without bitsandbytes, so the peer runs full fp32 and LoRA on an fp32 base.
 
 Usage: python3 benchmarks/peers/training_lora_step.py [path/to/stories260K.bin]   (Debian: apt-get install python3-torch)
-Prints one line per mode: mode, mean ms per step, tokens/s, peak RSS.
+Prints one line per mode: median and minimum ms per step with tokens/s, peak RSS.
 """
 import math
 import os
@@ -19,7 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-ROWS, COLS, STEPS, WARMUP = 8, 64, 10, 3
+ROWS, COLS, STEPS, WARMUP = 8, 64, 15, 3
 
 
 def load(path):
@@ -152,9 +152,11 @@ def run(mode, cfg, w):
         opt.zero_grad()
         if step >= WARMUP:
             times.append(time.perf_counter() - start)
-    mean = sum(times) / len(times)
+    times.sort()
+    median, best = times[len(times) // 2], times[0]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    print(f"{mode}\t{mean * 1000:.1f} ms/step\t{ROWS * COLS / mean:.0f} tokens/s\tpeak RSS {peak} MiB\ttrainable {sum(p.numel() for p in params)}")
+    print(f"{mode}\tmedian {median * 1000:.1f} ms/step ({ROWS * COLS / median:.0f} tokens/s)\tmin {best * 1000:.1f} ms/step ({ROWS * COLS / best:.0f} tokens/s)"
+          f"\tpeak RSS {peak} MiB\ttrainable {sum(p.numel() for p in params)}")
 
 
 def main():

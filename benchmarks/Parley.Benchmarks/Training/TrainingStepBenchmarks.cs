@@ -1,4 +1,7 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Parley.Training;
 using Parley.Training.Lora;
 using Parley.Training.Models;
@@ -9,11 +12,19 @@ namespace Parley.Benchmarks.Training;
 
 /// <summary>
 /// One optimizer step (forward, backward, AdamW) on stories260K, batch 8 x 64 tokens, one libtorch thread — the same
-/// shape as the PyTorch peer (benchmarks/peers/training_lora_step.py). Tokens/s = 512 / mean.
+/// shape as the PyTorch peer (benchmarks/peers/training_lora_step.py). Tokens/s = 512 / mean. Runs in process: the
+/// generated out-of-process project does not carry the native libtorch and its load fix.
 /// </summary>
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
+[Config(typeof(InProcessConfig))]
+[MinColumn]
+[MedianColumn]
 public class TrainingStepBenchmarks
 {
+    private sealed class InProcessConfig : ManualConfig
+    {
+        public InProcessConfig() => AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(15));
+    }
+
     private const int Rows = 8;
     private const int Columns = 64;
     private LlamaForCausalLM? model;

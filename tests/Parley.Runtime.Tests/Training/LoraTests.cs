@@ -1,6 +1,7 @@
 using Parley.Training.Lora;
 using Parley.Training.Models;
 using Parley.Training.Quantization;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Parley.Runtime.Tests.Training;
@@ -87,6 +88,26 @@ public class LoraTests
         LoraInjector.UnmergeAll(model);
         var after = ((TorchSharp.Modules.Linear)q.BaseLayer).weight!;
         Assert.That(after.allclose(before, atol: 1e-6), Is.True);
+    }
+
+    [Test]
+    public void Kbit_preparation_freezes_casts_16_bit_parameters_to_float32_and_makes_inputs_require_grad()
+    {
+        using var model = Stories();
+        ModelQuantizer.Quantize(model, Nf4Options.Default, ScalarType.BFloat16);
+        model.Model.Norm.to(ScalarType.BFloat16);
+        Assert.That(model.Model.Norm.Weight.dtype, Is.EqualTo(ScalarType.BFloat16));
+        KbitTraining.Prepare(model);
+        Assert.That(model.Model.Norm.Weight.dtype, Is.EqualTo(ScalarType.Float32));
+        Assert.That(model.parameters().Any(p => p.requires_grad), Is.False);
+        using var ids = Ids();
+        using var embedded = model.Model.EmbedTokens.call(ids);
+        Assert.That(embedded.requires_grad, Is.True, "checkpointed layers keep a gradient path to the adapters");
+        using (no_grad())
+        using (var inference = model.Model.EmbedTokens.call(ids))
+        {
+            Assert.That(inference.requires_grad, Is.False, "no gradients are asked for in inference");
+        }
     }
 
     [Test]

@@ -1,5 +1,6 @@
 using Parley.Training.Models;
 using Parley.Training.Quantization;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -23,33 +24,22 @@ public static class KbitTraining
     public static void Prepare(LlamaForCausalLM model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        foreach (var (_, module) in model.named_modules())
+        foreach (var (_, module) in model.named_modules().ToList())
         {
-            if (module is Linear4bit)
+            // leaf modules (norms, embedding, dense head) holding 16-bit parameters become float32; a 4-bit layer
+            // keeps its packed weight and compute dtype
+            if (module is Linear4bit || module.named_children().Any())
             {
                 continue;
             }
-            foreach (var (_, p) in module.named_parameters(recurse: false))
+            if (module.named_parameters(recurse: false).Any(p => p.parameter.dtype is ScalarType.Float16 or ScalarType.BFloat16))
             {
-                p.requires_grad = false;
-                if (p.dtype is ScalarType.Float16 or ScalarType.BFloat16)
-                {
-                    using (no_grad())
-                    {
-                        p.set_(p.to_type(ScalarType.Float32));
-                    }
-                }
+                module.to(ScalarType.Float32);
             }
         }
-        foreach (var (_, module) in model.named_modules())
+        foreach (var p in model.parameters())
         {
-            if (module is Linear4bit q)
-            {
-                foreach (var p in q.parameters())
-                {
-                    p.requires_grad = false;
-                }
-            }
+            p.requires_grad = false;
         }
         EnableInputRequireGrads(model.Model.EmbedTokens);
     }

@@ -61,10 +61,21 @@ public static class PeftAdapter
             ["modules_to_save"] = null,
         };
         AtomicFile.Write(Path.Combine(directory, ConfigFileName), s => s.Write(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }))));
-        SafeTensorsFile.Save(Path.Combine(directory, WeightsFileName), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+        try
+        {
+            SafeTensorsFile.Save(Path.Combine(directory, WeightsFileName), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+        }
+        finally
+        {
+            foreach (var t in tensors.Values)
+            {
+                t.Dispose();
+            }
+        }
     }
 
-    /// <summary>The adapter weights by PEFT key name (float32, detached, on the model's device).</summary>
+    /// <summary>The adapter weights by PEFT key name (float32, detached views sharing the parameters' storage, on the
+    /// model's device); dispose them when done.</summary>
     /// <param name="model">A model with adapters.</param>
     /// <returns>Key → tensor.</returns>
     public static Dictionary<string, Tensor> AdapterTensors(nn.Module model)
@@ -130,9 +141,9 @@ public static class PeftAdapter
     {
         var path = Path.Combine(directory, WeightsFileName);
         var loaded = SafeTensorsFile.Load(path);
+        var targets = AdapterTensors(model);
         try
         {
-            var targets = AdapterTensors(model);
             var missing = targets.Keys.Where(k => !loaded.ContainsKey(k)).ToList();
             var unexpected = loaded.Keys.Where(k => !targets.ContainsKey(k)).ToList();
             if (missing.Count > 0 || unexpected.Count > 0)
@@ -153,7 +164,7 @@ public static class PeftAdapter
         }
         finally
         {
-            foreach (var t in loaded.Values)
+            foreach (var t in loaded.Values.Concat(targets.Values))
             {
                 t.Dispose();
             }

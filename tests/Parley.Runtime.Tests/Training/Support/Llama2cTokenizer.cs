@@ -33,6 +33,7 @@ internal sealed class Llama2cTokenizer
             return tokens;
         }
         tokens.Add(ids[" "]);
+        Span<byte> utf8 = stackalloc byte[4];
         foreach (var rune in text.EnumerateRunes())
         {
             if (ids.TryGetValue(rune.ToString(), out var id))
@@ -40,7 +41,6 @@ internal sealed class Llama2cTokenizer
                 tokens.Add(id);
                 continue;
             }
-            Span<byte> utf8 = stackalloc byte[4];
             var n = rune.EncodeToUtf8(utf8);
             foreach (var b in utf8[..n])
             {
