@@ -25,6 +25,7 @@ public static class ParleyCli
             FormatCommand.Create(output),
             InspectCommand.Create(output),
             PackCommand.Create(output),
+            TrainCommand.Create(output, error),
         };
 
         ParseResult parsed = root.Parse(args);
