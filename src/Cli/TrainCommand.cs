@@ -41,8 +41,11 @@ internal static class TrainCommand
                 ? new SpectreReporter(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }))
                 : new TextWriterSftReporter(stderr);
             SftResult result = new SftPipeline(template, options, reporter).Run();
+            string steps = result.ResumedFromStep >= result.LastStep
+                ? $"nothing to train (already at step {result.LastStep})"
+                : $"trained {template.Info.Name} steps {result.ResumedFromStep + 1}–{result.LastStep}";
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"trained {template.Info.Name} steps {result.ResumedFromStep + 1}–{result.LastStep}: eval loss {result.EvalLossBefore:F3} → {result.EvalLossAfter:F3}; adapter {result.AdapterDirectory}, plot {result.PlotPath}, log {result.LogPath}"));
+                $"{steps}: eval loss {result.EvalLossBefore:F3} → {result.EvalLossAfter:F3}; adapter {result.AdapterDirectory}, plot {result.PlotPath}, log {result.LogPath}"));
             return ParleyCli.Ok;
         });
         return command;

@@ -87,6 +87,11 @@ public class TrainCommandTests
         Assert.That(LogSteps(run), Is.EqualTo(new[] { "1", "2", "3", "4" }));
         Assert.That(LogLosses(run)[..2], Is.EqualTo(before), "the first two steps' losses come from the checkpoint");
         Assert.That(File.Exists(Path.Combine(run, "adapter", "adapter_model.safetensors")), Is.True);
+
+        var (third, thirdOut, thirdErr) = Run("train", "--config", config, "--no-progress");
+        Assert.That(third, Is.EqualTo(ParleyCli.Ok), thirdErr);
+        Assert.That(thirdOut, Does.Contain("nothing to train (already at step 4)"));
+        Assert.That(LogSteps(run), Is.EqualTo(new[] { "1", "2", "3", "4" }));
     }
 
     [TestCase("""{"data": "pairs.csv"}""", "template", "missing")]

@@ -162,7 +162,9 @@ public sealed class SftPipeline(IChatTemplate template, SftOptions options, ISft
         });
         var trainLoss = trainer.Losses.Select((loss, i) => (Step: i + 1, Loss: loss)).ToList();
         double evalAfter = evalLoss[^1].Loss;
-        reporter.Step("training", $"steps {resumedFrom + 1}–{trainer.Step} of {options.Steps}: train loss {Average(trainLoss.Skip(resumedFrom).Take(10)):F3} → {Average(trainLoss.Skip(resumedFrom).TakeLast(10)):F3}, eval loss {evalBefore:F3} → {evalAfter:F3}");
+        reporter.Step("training", resumedFrom >= lastStep
+            ? $"no steps left: the checkpoint is at step {resumedFrom} of {options.Steps}; eval loss {evalAfter:F3}"
+            : $"steps {resumedFrom + 1}–{trainer.Step} of {options.Steps}: train loss {Average(trainLoss.Skip(resumedFrom).Take(10)):F3} → {Average(trainLoss.Skip(resumedFrom).TakeLast(10)):F3}, eval loss {evalBefore:F3} → {evalAfter:F3}");
 
         // 7. Before and after, on prompts the model never trained on.
         string[] after = prompts.Select(p => Generate(model, tokenizer, p, eos)).ToArray();
