@@ -23,6 +23,15 @@ namespace Parley.Generators
             /// <summary>Parsed <c>[PromptCompletionTemplate]</c> classes.</summary>
             public const string PromptCompletionTemplates = nameof(PromptCompletionTemplates);
 
+            /// <summary>Parsed <c>[JinjaChatTemplate]</c> classes.</summary>
+            public const string JinjaTemplates = nameof(JinjaTemplates);
+
+            /// <summary>Parsed <c>[JinjaChatTemplateFile]</c> classes, before their file is read.</summary>
+            public const string JinjaFileRequests = nameof(JinjaFileRequests);
+
+            /// <summary><c>[JinjaChatTemplateFile]</c> classes with their file read and parsed.</summary>
+            public const string JinjaFileTemplates = nameof(JinjaFileTemplates);
+
             /// <summary>The one compilation fact the emitter needs.</summary>
             public const string CompilationFacts = nameof(CompilationFacts);
         }
@@ -49,8 +58,48 @@ namespace Parley.Generators
                     static (syntaxContext, cancellationToken) => TemplateParser.Parse(syntaxContext, TemplateKindSpec.PromptCompletion, cancellationToken))
                 .WithTrackingName(TrackingNames.PromptCompletionTemplates);
 
+            IncrementalValuesProvider<JinjaParseResult> jinja = context.SyntaxProvider
+                .ForAttributeWithMetadataName(
+                    JinjaTemplateParser.JinjaChatTemplateAttribute,
+                    static (node, _) => node is ClassDeclarationSyntax,
+                    static (syntaxContext, cancellationToken) => JinjaTemplateParser.ParseInline(syntaxContext, cancellationToken))
+                .WithTrackingName(TrackingNames.JinjaTemplates);
+
+            IncrementalValueProvider<EquatableArray<AdditionalFileSpec>> templateFiles = context.AdditionalTextsProvider
+                .Where(static text => text.Path.EndsWith(".json", System.StringComparison.OrdinalIgnoreCase) || text.Path.EndsWith(".jinja", System.StringComparison.OrdinalIgnoreCase))
+                .Select(static (text, cancellationToken) => new AdditionalFileSpec(text.Path, text.GetText(cancellationToken)?.ToString() ?? ""))
+                .Collect()
+                .Select(static (files, _) => new EquatableArray<AdditionalFileSpec>(files));
+
+            IncrementalValuesProvider<JinjaParseResult> jinjaFiles = context.SyntaxProvider
+                .ForAttributeWithMetadataName(
+                    JinjaTemplateParser.JinjaChatTemplateFileAttribute,
+                    static (node, _) => node is ClassDeclarationSyntax,
+                    static (syntaxContext, cancellationToken) => JinjaTemplateParser.ParseFileRequest(syntaxContext, cancellationToken))
+                .Where(static request => request is not null)
+                .Select(static (request, _) => request!)
+                .WithTrackingName(TrackingNames.JinjaFileRequests)
+                .Combine(templateFiles)
+                .Select(static (pair, _) => JinjaTemplateParser.ResolveFile(pair.Left, pair.Right))
+                .WithTrackingName(TrackingNames.JinjaFileTemplates);
+
+            context.RegisterSourceOutput(jinja.Combine(hasTemplateInterface), static (output, pair) => ProduceJinja(output, pair.Left, pair.Right));
+            context.RegisterSourceOutput(jinjaFiles.Combine(hasTemplateInterface), static (output, pair) => ProduceJinja(output, pair.Left, pair.Right));
             context.RegisterSourceOutput(structured.Combine(hasTemplateInterface), static (output, pair) => Produce(output, pair.Left, pair.Right));
             context.RegisterSourceOutput(promptCompletion.Combine(hasTemplateInterface), static (output, pair) => Produce(output, pair.Left, pair.Right));
+        }
+
+        private static void ProduceJinja(SourceProductionContext output, JinjaParseResult result, bool emitInstance)
+        {
+            foreach (DiagnosticInfo diagnostic in result.Diagnostics)
+            {
+                output.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+
+            if (result.Spec is { } spec)
+            {
+                output.AddSource(spec.HintName, JinjaClassEmitter.Emit(spec, emitInstance));
+            }
         }
 
         private static void Produce(SourceProductionContext output, ParseResult result, bool emitInstance)
