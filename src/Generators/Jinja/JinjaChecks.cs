@@ -6,8 +6,9 @@ namespace Parley.Generators.Jinja
     public sealed class JinjaProblem
     {
         /// <summary>Creates the problem.</summary>
-        public JinjaProblem(string kind, string message, int line, int column)
+        public JinjaProblem(string kind, string message, int line, int column, int length = 1)
         {
+            Length = length;
             Kind = kind;
             Message = message;
             Line = line;
@@ -25,6 +26,9 @@ namespace Parley.Generators.Jinja
 
         /// <summary>1-based column.</summary>
         public int Column { get; }
+
+        /// <summary>Characters the problem covers (at least one).</summary>
+        public int Length { get; }
 
         /// <inheritdoc/>
         public override string ToString() => "line " + Line + ", column " + Column + ": " + Message;
@@ -74,7 +78,7 @@ namespace Parley.Generators.Jinja
             }
             catch (JinjaSyntaxException e)
             {
-                problems.Add(new JinjaProblem(e.Unsupported ? "unsupported" : "syntax", e.Message, e.Line, e.Column));
+                problems.Add(new JinjaProblem(e.Unsupported ? "unsupported" : "syntax", e.Message, e.Line, e.Column, e.Length));
                 return null;
             }
 
@@ -155,7 +159,7 @@ namespace Parley.Generators.Jinja
             {
                 if (!Filters.ContainsKey(f.Name))
                 {
-                    _problems.Add(new JinjaProblem("filter", "No filter named '" + f.Name + "'", f.Line, f.Column));
+                    _problems.Add(new JinjaProblem("filter", "No filter named '" + f.Name + "'", f.Line, f.Column, f.Name.Length));
                 }
 
                 if (f.Target is not null) Expr(f.Target);
@@ -179,7 +183,7 @@ namespace Parley.Generators.Jinja
                     case JTest t:
                         if (!Tests.Contains(t.Name))
                         {
-                            _problems.Add(new JinjaProblem("test", "No test named '" + t.Name + "'", t.Line, t.Column));
+                            _problems.Add(new JinjaProblem("test", "No test named '" + t.Name + "'", t.Line, t.Column, t.Name.Length));
                         }
 
                         Expr(t.Target);
@@ -191,7 +195,7 @@ namespace Parley.Generators.Jinja
                     case JCall c:
                         if (c.Callee is JName n && !Functions.ContainsKey(n.Name) && !_macros.Contains(n.Name) && n.Name is "cycler" or "joiner" or "lipsum" or "super" or "self" or "url_for" or "gettext")
                         {
-                            _problems.Add(new JinjaProblem("function", "'" + n.Name + "' is not supported", c.Line, c.Column));
+                            _problems.Add(new JinjaProblem("function", "'" + n.Name + "' is not supported", n.Line, n.Column, n.Name.Length));
                         }
 
                         Expr(c.Callee);

@@ -80,7 +80,11 @@ namespace Parley.Generators.Jinja
 
         private void Open(string line)
         {
-            Line(line);
+            if (line.Length > 0)
+            {
+                Line(line);
+            }
+
             Line("{");
             _indent++;
         }

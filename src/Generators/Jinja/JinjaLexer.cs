@@ -63,12 +63,16 @@ namespace Parley.Generators.Jinja
     public sealed class JinjaSyntaxException : System.Exception
     {
         /// <summary>Creates the error.</summary>
-        public JinjaSyntaxException(string message, int line, int column, bool unsupported = false) : base(message)
+        public JinjaSyntaxException(string message, int line, int column, bool unsupported = false, int length = 1) : base(message)
         {
             Line = line;
             Column = column;
             Unsupported = unsupported;
+            Length = length;
         }
+
+        /// <summary>Characters the error covers (at least one).</summary>
+        public int Length { get; }
 
         /// <summary>1-based line.</summary>
         public int Line { get; }

@@ -12,6 +12,7 @@ namespace Parley.Generators.Jinja
     {
         private readonly List<JinjaToken> _tokens;
         private int _pos;
+        private JinjaToken? _endTagToken;
 
         private JinjaParser(List<JinjaToken> tokens) => _tokens = tokens;
 
@@ -24,7 +25,7 @@ namespace Parley.Generators.Jinja
             template.Body.AddRange(parser.ParseBody(out string? end));
             if (end is not null)
             {
-                throw parser.Fail("Unexpected '" + end + "'");
+                throw parser.Fail("Unexpected '" + end + "': no block is open", parser._endTagToken);
             }
 
             return template;
@@ -102,7 +103,8 @@ namespace Parley.Generators.Jinja
         private JinjaSyntaxException Fail(string message, JinjaToken? at = null, bool unsupported = false)
         {
             JinjaToken token = at ?? Current;
-            return new JinjaSyntaxException(message, token.Line, token.Column, unsupported);
+            int length = token.Kind is JinjaTokenKind.Name or JinjaTokenKind.Operator or JinjaTokenKind.Integer or JinjaTokenKind.Float ? System.Math.Max(1, token.Value.Length) : 1;
+            return new JinjaSyntaxException(message, token.Line, token.Column, unsupported, length);
         }
 
         private static T At<T>(T node, JinjaToken token) where T : JinjaNode
@@ -148,6 +150,7 @@ namespace Parley.Generators.Jinja
                         _pos++;
                         if (Current.Kind == JinjaTokenKind.Name && EndTags.Contains(Current.Value))
                         {
+                            _endTagToken = Current;
                             endTag = Next().Value;
                             return body;
                         }
@@ -165,7 +168,9 @@ namespace Parley.Generators.Jinja
             List<JStmt> body = ParseBody(out string? tag);
             if (tag != end)
             {
-                throw Fail(tag is null ? "Unexpected end of template: missing '{% " + end + " %}' for the block at line " + start.Line : "Unexpected '" + tag + "', expected '" + end + "'");
+                throw tag is null
+                    ? Fail("Unexpected end of template: missing '{% " + end + " %}' for this block", start)
+                    : Fail("Unexpected '" + tag + "', expected '" + end + "'", _endTagToken);
             }
 
             ExpectBlockEnd();
@@ -242,7 +247,9 @@ namespace Parley.Generators.Jinja
                     return node;
                 }
 
-                throw Fail(tag is null ? "Unexpected end of template: missing '{% endif %}' for the 'if' at line " + start.Line : "Unexpected '" + tag + "' inside 'if'");
+                throw tag is null
+                    ? Fail("Unexpected end of template: missing '{% endif %}' for this 'if'", start)
+                    : Fail("Unexpected '" + tag + "' inside 'if', expected 'elif', 'else' or 'endif'", _endTagToken);
             }
         }
 
@@ -278,7 +285,9 @@ namespace Parley.Generators.Jinja
 
             if (tag != "endfor")
             {
-                throw Fail(tag is null ? "Unexpected end of template: missing '{% endfor %}' for the 'for' at line " + start.Line : "Unexpected '" + tag + "' inside 'for'");
+                throw tag is null
+                    ? Fail("Unexpected end of template: missing '{% endfor %}' for this 'for'", start)
+                    : Fail("Unexpected '" + tag + "' inside 'for', expected 'else' or 'endfor'", _endTagToken);
             }
 
             ExpectBlockEnd();

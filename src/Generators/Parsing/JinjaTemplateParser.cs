@@ -33,7 +33,7 @@ namespace Parley.Generators.Parsing
             string? bos = Named(attribute, "Bos");
             string? eos = Named(attribute, "Eos");
             SyntaxToken? literal = TemplateLiteral(attribute, cancellationToken);
-            bool ok = Check(source, symbol.Name, diagnostics, (line, column) => LocateInLiteral(literal, line, column) ?? syntax.Identifier.GetLocation());
+            bool ok = Check(source, symbol.Name, diagnostics, (line, column, length) => LocateInLiteral(literal, line, column, length) ?? syntax.Identifier.GetLocation());
             JinjaSpec? spec = ok && shapeOk ? new JinjaSpec(Namespace(symbol), containing, symbol.Name, source, bos, eos) : null;
             return new JinjaParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics));
         }
@@ -89,7 +89,7 @@ namespace Parley.Generators.Parsing
             }
 
             bool isJson = file.Path.EndsWith(".json", System.StringComparison.OrdinalIgnoreCase);
-            bool ok = Check(source, request.ClassName, diagnostics, (line, column) =>
+            bool ok = Check(source, request.ClassName, diagnostics, (line, column, length) =>
             {
                 if (isJson)
                 {
@@ -98,13 +98,13 @@ namespace Parley.Generators.Parsing
 
                 int offset = OffsetOf(file.Text, line, column);
                 LinePosition position = new(line - 1, column - 1);
-                return Location.Create(file.Path, new TextSpan(offset, 0), new LinePositionSpan(position, position));
+                return Location.Create(file.Path, new TextSpan(offset, length), new LinePositionSpan(position, new LinePosition(line - 1, column - 1 + length)));
             });
             JinjaSpec? spec = ok && !request.HasErrors ? new JinjaSpec(request.Namespace, request.ContainingTypes, request.ClassName, source, bos, eos) : null;
             return new JinjaParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics));
         }
 
-        private static bool Check(string source, string className, List<DiagnosticInfo> diagnostics, System.Func<int, int, Location> locate)
+        private static bool Check(string source, string className, List<DiagnosticInfo> diagnostics, System.Func<int, int, int, Location> locate)
         {
             var problems = new List<JinjaProblem>();
             JinjaTemplate? template = JinjaChecks.Check(source, problems);
@@ -116,7 +116,7 @@ namespace Parley.Generators.Parsing
                     "unsupported" => DiagnosticDescriptors.JinjaUnsupported,
                     _ => DiagnosticDescriptors.JinjaUnknownName,
                 };
-                diagnostics.Add(new DiagnosticInfo(descriptor, LocationInfo.From(locate(problem.Line, problem.Column)) ?? ExternalLocation(locate(problem.Line, problem.Column)),
+                diagnostics.Add(new DiagnosticInfo(descriptor, LocationInfo.From(locate(problem.Line, problem.Column, problem.Length)) ?? ExternalLocation(locate(problem.Line, problem.Column, problem.Length)),
                     new EquatableArray<string>(new[] { className, problem.Line.ToString(System.Globalization.CultureInfo.InvariantCulture), problem.Column.ToString(System.Globalization.CultureInfo.InvariantCulture), problem.Message })));
             }
 
@@ -208,7 +208,7 @@ namespace Parley.Generators.Parsing
         }
 
         // Maps a template position (1-based line/column of the value, newlines normalised) into the literal's source text.
-        private static Location? LocateInLiteral(SyntaxToken? maybeToken, int line, int column)
+        private static Location? LocateInLiteral(SyntaxToken? maybeToken, int line, int column, int length)
         {
             if (maybeToken is not { } token || token.SyntaxTree is null)
             {
@@ -223,7 +223,8 @@ namespace Parley.Generators.Parsing
                 return token.GetLocation();
             }
 
-            return Location.Create(token.SyntaxTree, new TextSpan(token.SpanStart + tokenOffset.Value, valueOffset < value.Length ? 1 : 0));
+            int end = MapValueOffset(token.Text, value, System.Math.Min(value.Length, valueOffset + length)) ?? tokenOffset.Value;
+            return Location.Create(token.SyntaxTree, TextSpan.FromBounds(token.SpanStart + tokenOffset.Value, token.SpanStart + System.Math.Max(end, tokenOffset.Value)));
         }
 
         private static int? MapValueOffset(string text, string value, int valueOffset)
