@@ -69,7 +69,14 @@ public static class JinjaRuntime
     }
 
     /// <summary>Python <c>str()</c> concatenation: <c>a ~ b</c>.</summary>
-    public static JinjaValue Concat(JinjaValue a, JinjaValue b) => JinjaValue.FromString(a.ToString() + b.ToString());
+    public static JinjaValue Concat(JinjaValue a, JinjaValue b) => ConcatStrings(a.ToString(), b.ToString());
+
+    private static JinjaValue ConcatStrings(string a, string b)
+    {
+        string result = a + b;
+        if (ContentTracker.Current is not null) ContentTracker.Concatenated(a, b, result);
+        return JinjaValue.FromString(result);
+    }
 
     private static void CheckDefined(JinjaValue a, JinjaValue b)
     {
@@ -85,7 +92,7 @@ public static class JinjaRuntime
             return a.Kind == JinjaKind.Float || b.Kind == JinjaKind.Float ? JinjaValue.FromFloat(a.AsDouble + b.AsDouble) : JinjaValue.FromInt(a.AsInt + b.AsInt);
         }
 
-        if (a.IsString && b.IsString) return JinjaValue.FromString(a.AsString + b.AsString);
+        if (a.IsString && b.IsString) return ConcatStrings(a.AsString, b.AsString);
         if (a.Kind == b.Kind && a.IsSequence)
         {
             var list = new List<JinjaValue>(a.AsList);

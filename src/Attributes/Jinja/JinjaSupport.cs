@@ -91,6 +91,9 @@ public sealed class JinjaOutput
     private int _generationStart = -1;
     private int _depth;
 
+    /// <summary>Whether this is the top-level output of a formatted conversation, which records where answers land.</summary>
+    internal bool TracksContent { get; init; }
+
     /// <summary>Characters written so far.</summary>
     public int Length => _text.Length;
 
@@ -109,7 +112,10 @@ public sealed class JinjaOutput
         switch (value.Kind)
         {
             case JinjaKind.Undefined: break;
-            case JinjaKind.String: _text.Append(value.AsString); break;
+            case JinjaKind.String:
+                if (TracksContent) ContentTracker.Wrote(value.AsString, _text.Length);
+                _text.Append(value.AsString);
+                break;
             default: value.AppendRepr(_text); break;
         }
     }
@@ -219,6 +225,7 @@ public sealed class JinjaContext
             var dict = new JinjaDict();
             dict.Set("role", JinjaValue.FromString(message.Role));
             dict.Set("content", JinjaValue.FromString(message.Content));
+            if (message.Role == "assistant") ContentTracker.Current?.Register(message.Content);
             list.Add(JinjaValue.FromDict(dict));
         }
 
@@ -264,15 +271,20 @@ public static class JinjaFormatting
     {
         if (options.AddGenerationPrompt && options.ContinueFinalMessage) throw TemplateException.IncompatibleOptions(name);
         if (options.ContinueFinalMessage && messages.Length == 0) throw TemplateException.NothingToContinue(name);
-        JinjaContext context = JinjaContext.FromMessages(messages, options.AddGenerationPrompt, bos, eos);
-        var output = new JinjaOutput();
+        ContentTracker tracker = ContentTracker.Begin();
+        var output = new JinjaOutput { TracksContent = true };
         try
         {
+            JinjaContext context = JinjaContext.FromMessages(messages, options.AddGenerationPrompt, bos, eos);
             render(context, output);
         }
         catch (TemplateException e) when (e.Template is null)
         {
             throw new TemplateException("Template '" + name + "': " + e.Message, name, -1, null);
+        }
+        finally
+        {
+            ContentTracker.End();
         }
 
         string text = output.ToString();
@@ -297,8 +309,18 @@ public static class JinjaFormatting
                 ranges.Add(TextRange.FromBounds(range.Start, Math.Min(range.End, text.Length)));
             }
         }
+        else if (tracker.Written.Count > 0)
+        {
+            // Where the assistant messages' content strings were written (followed through '+', '~' and trim).
+            foreach (TextRange range in tracker.Written)
+            {
+                if (range.Start >= text.Length) break;
+                ranges.Add(TextRange.FromBounds(range.Start, Math.Min(range.End, text.Length)));
+            }
+        }
         else
         {
+            // The template transformed the content beyond tracking: locate each message's content in order.
             int searchFrom = 0;
             foreach (ChatMessage message in messages)
             {

@@ -109,7 +109,9 @@ public static class StringMethods
             int a = 0, b = s.Length;
             if (left) while (a < b && IsPyWhite(s[a])) a++;
             if (right) while (b > a && IsPyWhite(s[b - 1])) b--;
-            return s.Substring(a, b - a);
+            string stripped = s.Substring(a, b - a);
+            if (ContentTracker.Current is not null) ContentTracker.Cut(s, stripped, a);
+            return stripped;
         }
 
         char[] set = chars.ToString().ToCharArray();

@@ -82,6 +82,9 @@ internal static class CompiledCases
         public Dictionary<string, string> Problems { get; } = new();
 
         public TimeSpan BuildTime { get; set; }
+
+        /// <summary>Compiler warnings in generated code (there must be none: consumers may treat warnings as errors).</summary>
+        public List<string> GeneratedCodeWarnings { get; } = new();
     }
 
     private static string Key(JinjaCase c) => c.Suite + ":" + c.Name;
@@ -141,6 +144,9 @@ internal static class CompiledCases
                 continue;
             }
 
+            result.GeneratedCodeWarnings.AddRange(emitted.Diagnostics
+                .Where(d => d.Severity == DiagnosticSeverity.Warning && (d.Location.SourceTree?.FilePath ?? "").EndsWith(".g.cs", StringComparison.Ordinal))
+                .Select(d => d.ToString()));
             Assembly assembly = Assembly.Load(stream.ToArray());
             foreach (string k in included)
             {

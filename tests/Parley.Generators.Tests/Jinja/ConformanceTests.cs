@@ -45,6 +45,7 @@ public class ConformanceTests
     {
         Assert.That(CompiledCases.Syntax, Has.Count.EqualTo(157));
         Assert.That(CompiledCases.EndToEnd, Has.Count.EqualTo(57));
+        Assert.That(CompiledCases.Get().GeneratedCodeWarnings, Is.Empty, "generated code compiles without warnings");
         TestContext.Out.WriteLine($"compiled {CompiledCases.Get().Renderers.Count} cases in {CompiledCases.Get().BuildTime.TotalSeconds:F1}s");
     }
 
