@@ -53,3 +53,32 @@ public class JinjaParserTests
         Assert.That((e!.Line, e.Column), Is.EqualTo((2, 15)));
     }
 }
+
+/// <summary>The run-time path the CLI takes: check, generate the class source, compile it with Roslyn, render.</summary>
+public class JinjaCompilerTests
+{
+    [Test]
+    public void GeneratedSource_CompilesAtRunTime_AndRenders()
+    {
+        string config = File.ReadAllText(Fixtures.Path("tokenizers", "phi-3-mini-4k-instruct", "tokenizer_config.json"));
+        Assert.That(JinjaCompiler.ReadTokenizerConfig(config, null, out string template, out string? bos, out string? eos), Is.Null);
+        Assert.That(JinjaCompiler.Check(template), Is.Empty);
+
+        string source = JinjaCompiler.GenerateSource(template, "Phi3", "RunTime", bos, eos);
+        var compilation = GeneratorHarness.CreateCompilation(source);
+        Assert.That(GeneratorHarness.CompilerProblems(compilation), Is.Empty);
+        using var stream = new MemoryStream();
+        Assert.That(compilation.Emit(stream).Success, Is.True);
+        var render = System.Reflection.Assembly.Load(stream.ToArray()).GetType("RunTime.Phi3")!.GetMethod("Render")!;
+        using var vars = System.Text.Json.JsonDocument.Parse("""{"messages":[{"role":"user","content":"Hi"}],"add_generation_prompt":true}""");
+        Assert.That(render.Invoke(null, [vars.RootElement]), Is.EqualTo("<|user|>\nHi<|end|>\n<|assistant|>\n"));
+    }
+
+    [Test]
+    public void Check_ReportsProblemsWithPositions()
+    {
+        var problems = JinjaCompiler.Check("{{ x | nope }}\n{% if %}");
+        Assert.That(problems.Select(p => (p.Kind, p.Line, p.Column)), Is.EqualTo(new[] { ("syntax", 2, 7) }));
+        Assert.That(JinjaCompiler.Check("{{ x | nope }}").Single().Kind, Is.EqualTo("filter"));
+    }
+}
