@@ -389,7 +389,7 @@ public static class JinjaFilters
         {
             "ceil" => Math.Ceiling(value * factor) / factor,
             "floor" => Math.Floor(value * factor) / factor,
-            _ => Math.Round(value, precision, MidpointRounding.AwayFromZero),
+            _ => Math.Round(value, precision, MidpointRounding.ToEven), // Python round(): half to even
         };
         return JinjaValue.FromFloat(r);
     }

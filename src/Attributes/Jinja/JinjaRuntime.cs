@@ -388,13 +388,21 @@ public static class JinjaRuntime
             case JinjaKind.Object:
                 return target.AsObject.GetAttribute(name);
             case JinjaKind.String:
+                return StringMethodNames.Contains(name) ? BoundMethod(target, name) : default;
             case JinjaKind.List:
             case JinjaKind.Tuple:
-                return BoundMethod(target, name);
+                return name is "index" or "count" || UnsafeMethods.Contains(name) ? BoundMethod(target, name) : default;
             default:
                 return default;
         }
     }
+
+    private static readonly HashSet<string> StringMethodNames =
+    [
+        "strip", "lstrip", "rstrip", "upper", "lower", "title", "capitalize", "swapcase", "startswith", "endswith", "split",
+        "rsplit", "splitlines", "replace", "find", "rfind", "index", "count", "join", "isdigit", "isnumeric", "isalpha",
+        "isalnum", "isspace", "isupper", "islower", "format", "zfill", "center", "ljust", "rjust", "removeprefix", "removesuffix",
+    ];
 
     private static JinjaValue BoundMethod(JinjaValue target, string name) => JinjaValue.FromCallable(args => CallMethod(target, name, args));
 

@@ -447,7 +447,7 @@ namespace Parley.Generators.Jinja
             }
 
             string varargs = Temp("v") + "_varargs";
-            Line(V + " " + varargs + " = " + R + ".NewList(" + args + ".Positional.Length > " + parameters.Count.ToString(CultureInfo.InvariantCulture) + " ? global::System.Linq.Enumerable.ToArray(global::System.Linq.Enumerable.Skip(" + args + ".Positional, " + parameters.Count.ToString(CultureInfo.InvariantCulture) + ")) : global::System.Array.Empty<" + V + ">());");
+            Line(V + " " + varargs + " = " + R + ".NewTuple(" + args + ".Positional.Length > " + parameters.Count.ToString(CultureInfo.InvariantCulture) + " ? global::System.Linq.Enumerable.ToArray(global::System.Linq.Enumerable.Skip(" + args + ".Positional, " + parameters.Count.ToString(CultureInfo.InvariantCulture) + ")) : global::System.Array.Empty<" + V + ">());");
             frame.Locals["varargs"] = varargs;
             DeclareFrameLocals(body, frame, fromContext: false);
             Line("var " + output + " = new " + Out + "();");

@@ -19,7 +19,7 @@ public sealed record JinjaCase(string Suite, string Name, string Template, JsonE
 /// </summary>
 internal static class CompiledCases
 {
-    private static readonly Lazy<Compiled> Instance = new(Build);
+    private static readonly Lazy<Compiled> Instance = new(() => Build(Load()));
 
     public static Compiled Get() => Instance.Value;
 
@@ -87,13 +87,12 @@ internal static class CompiledCases
         public List<string> GeneratedCodeWarnings { get; } = new();
     }
 
-    private static string Key(JinjaCase c) => c.Suite + ":" + c.Name;
+    public static string Key(JinjaCase c) => c.Suite + ":" + c.Name;
 
-    private static Compiled Build()
+    public static Compiled Build(List<JinjaCase> cases)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
         var result = new Compiled();
-        List<JinjaCase> cases = Load();
         var classes = new Dictionary<string, JinjaCase>();
         var sources = new List<string>();
         for (int i = 0; i < cases.Count; i++)

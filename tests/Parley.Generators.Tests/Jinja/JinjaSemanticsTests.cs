@@ -1,0 +1,324 @@
+using System.Text.Json;
+using Parley.Jinja;
+
+namespace Parley.Generators.Tests.Jinja;
+
+/// <summary>
+/// Semantics the shared fixtures do not reach (number formatting, reprs, slicing, scoping, filters' keyword forms,
+/// sandboxed attribute access), with expectations rendered by Python jinja2 3.1.6 in HF's environment
+/// (ImmutableSandboxedEnvironment, trim_blocks, lstrip_blocks, loopcontrols, HF's tojson). Compiled through the generator.
+/// </summary>
+public class JinjaSemanticsTests
+{
+    /// <summary>Where Parley knowingly differs, with why.</summary>
+    private static readonly Dictionary<string, string> KnownDifferences = new()
+    {
+        ["{{ n.real is defined }}"] = "Python number attributes (real, imag, numerator) are not modelled",
+    };
+
+    private const string Json = """"
+{
+ "context": {
+  "messages": [
+   {
+    "role": "system",
+    "content": "Be brief."
+   },
+   {
+    "role": "user",
+    "content": " Hi there "
+   },
+   {
+    "role": "assistant",
+    "content": "Hello!",
+    "tool_calls": [
+     {
+      "function": {
+       "name": "f",
+       "arguments": {
+        "a": 1,
+        "b": [
+         1.5,
+         null,
+         true
+        ]
+       }
+      }
+     }
+    ]
+   },
+   {
+    "role": "user",
+    "content": "Bye"
+   }
+  ],
+  "tools": [
+   {
+    "type": "function",
+    "function": {
+     "name": "get_weather",
+     "description": "Weather ünïcode",
+     "parameters": {
+      "type": "object",
+      "properties": {
+       "city": {
+        "type": "string"
+       }
+      },
+      "required": [
+       "city"
+      ]
+     }
+    }
+   }
+  ],
+  "n": 7,
+  "f": 2.5,
+  "s": "a,b,,c",
+  "d": {
+   "b": 2,
+   "a": 1,
+   "C": 3
+  },
+  "e": [],
+  "t": true
+ },
+ "cases": [
+  {
+   "template": "{{ 'abc'.foo is defined }}|{{ [1].foo is defined }}",
+   "expected": "False|False"
+  },
+  {
+   "template": "{% for m in messages %}{{ loop.index }}{{ m.role[0] }}{% if not loop.last %},{% endif %}{% endfor %}",
+   "expected": "1s,2u,3a,4u"
+  },
+  {
+   "template": "{{ messages[2].tool_calls[0].function.arguments | tojson }}",
+   "expected": "{\"a\": 1, \"b\": [1.5, null, true]}"
+  },
+  {
+   "template": "{{ tools | tojson(indent=2) }}",
+   "expected": "[\n  {\n    \"type\": \"function\",\n    \"function\": {\n      \"name\": \"get_weather\",\n      \"description\": \"Weather ünïcode\",\n      \"parameters\": {\n        \"type\": \"object\",\n        \"properties\": {\n          \"city\": {\n            \"type\": \"string\"\n          }\n        },\n        \"required\": [\n          \"city\"\n        ]\n      }\n    }\n  }\n]"
+  },
+  {
+   "template": "{{ messages | map(attribute='role') | join(', ') }}",
+   "expected": "system, user, assistant, user"
+  },
+  {
+   "template": "{{ messages | selectattr('role', 'eq', 'user') | map(attribute='content') | map('trim') | list }}",
+   "expected": "['Hi there', 'Bye']"
+  },
+  {
+   "template": "{{ s.split(',') }}{{ s.split(',', 1) }}{{ s.rsplit(',', 1) }}",
+   "expected": "['a', 'b', '', 'c']['a', 'b,,c']['a,b,', 'c']"
+  },
+  {
+   "template": "{{ n / 2 }} {{ n // 2 }} {{ n % 3 }} {{ -n // 2 }} {{ f * 2 }} {{ 2 ** 10 }} {{ n / 7 }} {{ 1e20 }} {{ 0.1 + 0.2 }} {{ 1/3 }}",
+   "expected": "3.5 3 1 -4 5.0 1024 1.0 1e+20 0.30000000000000004 0.3333333333333333"
+  },
+  {
+   "template": "{{ d | dictsort }}{{ d.keys() | list }}{{ d.values() | list }}{{ d | length }}",
+   "expected": "[('a', 1), ('b', 2), ('C', 3)]['b', 'a', 'C'][2, 1, 3]3"
+  },
+  {
+   "template": "{{ d }}{{ e }}{{ t }}{{ none }}{{ (1, 'a') }}{{ [('x',)] }}",
+   "expected": "{'b': 2, 'a': 1, 'C': 3}[]TrueNone(1, 'a')[('x',)]"
+  },
+  {
+   "template": "{% set ns = namespace(c=0) %}{% for m in messages if m.role != 'system' %}{% set ns.c = ns.c + 1 %}{{ loop.length }}{% endfor %}{{ ns.c }}",
+   "expected": "3333"
+  },
+  {
+   "template": "{{ messages[-1]['content'] }}{{ messages[1:3] | length }}{{ messages[::-2] | map(attribute='role') | join }}",
+   "expected": "Bye2useruser"
+  },
+  {
+   "template": "{{ 'x' ~ 1 ~ none ~ true }}{{ 'ab' * 3 }}{{ [1, 2] + [3] }}",
+   "expected": "x1NoneTrueababab[1, 2, 3]"
+  },
+  {
+   "template": "{% macro f(a, b=2) %}{{ a }}-{{ b }}-{{ varargs }}{% endmacro %}{{ f(1) }}|{{ f(1, 3, 4, 5) }}|{{ f(b=9, a=8) }}",
+   "expected": "1-2-()|1-3-(4, 5)|8-9-()"
+  },
+  {
+   "template": "{{ 'Hello {} and {name}'.format('A', name='B') }}",
+   "expected": "Hello A and B"
+  },
+  {
+   "template": "{{ '%s is %d' % ('x', 3) }}",
+   "expected": "x is 3"
+  },
+  {
+   "template": "{% if messages[0].role == 'system' %}{% set sys = messages[0].content %}{% set rest = messages[1:] %}{% else %}{% set rest = messages %}{% endif %}{{ sys }}|{{ rest | length }}",
+   "expected": "Be brief.|3"
+  },
+  {
+   "template": "{{ messages | first | tojson }}",
+   "expected": "{\"role\": \"system\", \"content\": \"Be brief.\"}"
+  },
+  {
+   "template": "{{ messages | last }}",
+   "expected": "{'role': 'user', 'content': 'Bye'}"
+  },
+  {
+   "template": "{{ n is divisibleby 7 }}{{ n is odd }}{{ f is float }}{{ n is number }}{{ d is mapping }}{{ e is iterable }}{{ s is sequence }}{{ t is sameas true }}",
+   "expected": "TrueTrueTrueTrueTrueTrueTrueTrue"
+  },
+  {
+   "template": "{{ 'a\"b' | tojson }}{{ 'ü\\u2028' | tojson }}{{ 'é' | tojson(ensure_ascii=true) }}",
+   "expected": "\"a\\\"b\"\"ü \"\"\\u00e9\""
+  },
+  {
+   "template": "{{ [3, 1, 2] | sort(reverse=true) }}{{ ['b', 'A', 'c'] | sort }}{{ [1, 1, 2] | unique | list }}{{ [1,2,3] | sum }}{{ [1,5,3] | max }}{{ [1,5,3] | min }}",
+   "expected": "[3, 2, 1]['A', 'b', 'c'][1, 2]651"
+  },
+  {
+   "template": "{{ 'hello world' | title }}{{ 'HELLO' | capitalize }}{{ 'a-b c' | title }}{{ 'x' | center(5) }}|",
+   "expected": "Hello WorldHelloA-B C  x  |"
+  },
+  {
+   "template": "{{ 3.7 | round }}{{ 3.14159 | round(2) }}{{ 2.5 | round }}{{ 3.5 | int }}{{ '42' | int + 1 }}{{ 'x' | float }}",
+   "expected": "4.03.142.03430.0"
+  },
+  {
+   "template": "{{ range(3) | list }}{{ range(1, 10, 3) | list }}{{ range(3) | reverse | list }}",
+   "expected": "[0, 1, 2][1, 4, 7][2, 1, 0]"
+  },
+  {
+   "template": "{{ 'abc' | reverse }}{{ [1, 2, 3, 4, 5] | batch(2) | list }}{{ 'a b  c' | wordcount }}",
+   "expected": "cba[[1, 2], [3, 4], [5]]3"
+  },
+  {
+   "template": "{% for a, b in [[1, 2], [3, 4]] %}{{ a + b }}{% endfor %}{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}",
+   "expected": "37b=2;a=1;C=3;"
+  },
+  {
+   "template": "{{ messages[2].tool_calls | length }}{{ messages[0].tool_calls is defined }}{{ messages[0].get('tool_calls', 'none') }}{{ messages[0].get('x') }}",
+   "expected": "1FalsenoneNone"
+  },
+  {
+   "template": "{%- for m in messages %}\n  {{- m.role }}\n{% endfor -%}\n",
+   "expected": "system\nuser\nassistant\nuser\n"
+  },
+  {
+   "template": "  {% if t %}\n    yes\n  {% endif %}\n  {#- c #}\nend\n\n",
+   "expected": "    yes\nend\n"
+  },
+  {
+   "template": "{{ '  x  ' | trim }}|{{ 'xxhixx'.strip('x') }}|{{ 'Hello'.startswith(('He', 'x')) }}|{{ 'a\\nb\\n'.splitlines() }}",
+   "expected": "x|hi|True|['a', 'b']"
+  },
+  {
+   "template": "{{ e | first }}|{{ e | last }}|{{ e | join(',') }}|{{ e | length }}|{{ e | default('dflt', true) }}",
+   "expected": "|||0|dflt"
+  },
+  {
+   "template": "{{ x is undefined }}{{ x | default('d') }}{{ (x or 'fallback') }}{{ x is none }}",
+   "expected": "TruedfallbackFalse"
+  },
+  {
+   "template": "{% set a, b = 'xy' %}{{ b }}{{ a }}",
+   "expected": "yx"
+  },
+  {
+   "template": "{{ 10 > 3 > 1 }}{{ 1 < 2 < 2 }}{{ 1 == 1 != 2 }}",
+   "expected": "TrueFalseTrue"
+  },
+  {
+   "template": "{{ 'abc'[1:] }}{{ 'abc'[-1] }}{{ 'abc'[5] is defined }}{{ [1,2][9] is defined }}",
+   "expected": "bccFalseFalse"
+  },
+  {
+   "template": "{{ f | string }}{{ 1.0 }}{{ 100.0 * 3 }}{{ 1e16 }}{{ 1e15 }}{{ 0.0001 }}{{ 0.00001 }}{{ -0.0 }}",
+   "expected": "2.51.0300.01e+161000000000000000.00.00011e-05-0.0"
+  },
+  {
+   "template": "{{ {'a': [1, {'b': none}]} | tojson }}{{ {'a': 1} | tojson(separators=(',', ':')) }}",
+   "expected": "{\"a\": [1, {\"b\": null}]}{\"a\":1}"
+  },
+  {
+   "template": "{% for m in messages %}{{ loop.previtem.role if loop.previtem is defined else '-' }}{{ loop.revindex }}{% endfor %}",
+   "expected": "-4system3user2assistant1"
+  },
+  {
+   "template": "{{ raise_exception('boom') if n > 100 else 'ok' }}",
+   "expected": "ok"
+  },
+  {
+   "template": "{% filter upper %}a{{ 'b' }}{% endfilter %}{% set blk | trim %}  q  {% endset %}[{{ blk }}]",
+   "expected": "AB[q]"
+  },
+  {
+   "template": "{{ messages | selectattr('tool_calls', 'defined') | list | length }}{{ messages | rejectattr('tool_calls') | list | length }}",
+   "expected": "13"
+  },
+  {
+   "template": "{{ n.real is defined }}",
+   "expected": "True"
+  },
+  {
+   "template": "{{ d | items | list }}",
+   "expected": "[('b', 2), ('a', 1), ('C', 3)]"
+  },
+  {
+   "template": "{{ 'a' in d }}{{ 'x' not in s }}{{ 2 in [1, 2] }}",
+   "expected": "TrueTrueTrue"
+  },
+  {
+   "template": "{{ [1, 'a', none, 1.5, true] }}{{ \"it's\" }}{{ ['it\\'s'] }}{{ ['a\"b'] }}{{ ['\\n'] }}",
+   "expected": "[1, 'a', None, 1.5, True]it's[\"it's\"]['a\"b']['\\n']"
+  }
+ ]
+}
+"""";
+
+    private static readonly Lazy<(List<JinjaCase> Cases, CompiledCases.Compiled Compiled)> Compiled = new(() =>
+    {
+        using var doc = JsonDocument.Parse(Json);
+        JsonElement context = doc.RootElement.GetProperty("context").Clone();
+        var cases = doc.RootElement.GetProperty("cases").EnumerateArray().Select((c, i) => new JinjaCase(
+            "semantics", c.GetProperty("template").GetString()!, c.GetProperty("template").GetString()!, context,
+            c.GetProperty("expected").ValueKind == JsonValueKind.String ? c.GetProperty("expected").GetString() : null,
+            c.GetProperty("expected").ValueKind != JsonValueKind.String)).ToList();
+        return (cases, CompiledCases.Build(cases));
+    });
+
+    public static IEnumerable<TestCaseData> Cases()
+    {
+        using var doc = JsonDocument.Parse(Json);
+        int i = 0;
+        foreach (JsonElement c in doc.RootElement.GetProperty("cases").EnumerateArray())
+        {
+            yield return new TestCaseData(i).SetName($"Semantics_{i:00}_{new string(c.GetProperty("template").GetString()!.Where(char.IsLetterOrDigit).Take(24).ToArray())}");
+            i++;
+        }
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void RendersAsPythonJinja2(int index)
+    {
+        var (cases, compiled) = Compiled.Value;
+        JinjaCase c = cases[index];
+        Assert.That(compiled.GeneratedCodeWarnings, Is.Empty);
+        Func<JsonElement, string> render = compiled.Renderers.GetValueOrDefault(CompiledCases.Key(c))
+            ?? throw new AssertionException(compiled.Problems.GetValueOrDefault(CompiledCases.Key(c)) ?? "not compiled");
+        string? actual;
+        try
+        {
+            actual = render(c.Variables);
+        }
+        catch (TemplateException e)
+        {
+            actual = null;
+            if (!c.ExpectError) TestContext.Out.WriteLine(e.Message);
+        }
+
+        if (KnownDifferences.TryGetValue(c.Template, out string? reason))
+        {
+            Assert.That(actual, Is.Not.EqualTo(c.Expected), "now matches: remove it from KnownDifferences");
+            Assert.Ignore(reason);
+        }
+
+        Assert.That(actual, Is.EqualTo(c.Expected));
+    }
+}
