@@ -14,7 +14,7 @@ public static class JinjaFilters
     {
         ["abs"] = Abs, ["attr"] = Attr, ["batch"] = Batch, ["capitalize"] = Capitalize, ["center"] = Center, ["count"] = Length,
         ["d"] = Default, ["default"] = Default, ["dictsort"] = DictSort, ["e"] = Escape, ["escape"] = Escape, ["first"] = First,
-        ["float"] = Float, ["forceescape"] = Escape, ["format"] = Format, ["indent"] = Indent, ["int"] = Int, ["items"] = Items,
+        ["float"] = Float, ["groupby"] = GroupBy, ["forceescape"] = Escape, ["format"] = Format, ["indent"] = Indent, ["int"] = Int, ["items"] = Items,
         ["join"] = Join, ["last"] = Last, ["length"] = Length, ["list"] = List, ["lower"] = Lower, ["map"] = Map, ["max"] = Max,
         ["min"] = Min, ["reject"] = Reject, ["rejectattr"] = RejectAttr, ["replace"] = Replace, ["reverse"] = Reverse,
         ["round"] = Round, ["safe"] = Safe, ["select"] = Select, ["selectattr"] = SelectAttr, ["slice"] = Slice, ["sort"] = Sort,
@@ -194,6 +194,38 @@ public static class JinjaFilters
 
     /// <summary><c>format(*args)</c> (Python <c>%</c> formatting).</summary>
     public static JinjaValue Format(JinjaValue v, JinjaArgs a) => JinjaRuntime.Modulo(Str(v.ToString()), JinjaValue.FromTuple([.. a.Positional]));
+
+    /// <summary><c>groupby(attribute, default=None, case_sensitive=False)</c>: (grouper, items) tuples sorted by the key.</summary>
+    public static JinjaValue GroupBy(JinjaValue v, JinjaArgs a)
+    {
+        JinjaValue attribute = a.Get(0, "attribute");
+        JinjaValue fallback = a.Get(1, "default");
+        bool caseSensitive = a.Get(2, "case_sensitive", JinjaValue.False).IsTrue;
+        JinjaValue Key(JinjaValue item)
+        {
+            JinjaValue k = GetPath(item, attribute);
+            return k.IsUndefined && !fallback.IsUndefined ? fallback : k;
+        }
+
+        List<JinjaValue> sorted = StableSort(JinjaRuntime.Iterate(v), x => Fold(Key(x), caseSensitive), false);
+        var groups = new List<JinjaValue>();
+        JinjaValue? currentKey = null;
+        List<JinjaValue>? current = null;
+        foreach (JinjaValue item in sorted)
+        {
+            JinjaValue folded = Fold(Key(item), caseSensitive);
+            if (current is null || !currentKey!.Value.Equals(folded))
+            {
+                current = [];
+                currentKey = folded;
+                groups.Add(JinjaValue.FromTuple([Key(item), JinjaValue.FromList(current)]));
+            }
+
+            current.Add(item);
+        }
+
+        return JinjaValue.FromList(groups);
+    }
 
     /// <summary><c>indent(width=4, first=false, blank=false)</c>.</summary>
     public static JinjaValue Indent(JinjaValue v, JinjaArgs a)

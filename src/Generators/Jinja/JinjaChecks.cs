@@ -42,7 +42,7 @@ namespace Parley.Generators.Jinja
         {
             ["abs"] = "Abs", ["attr"] = "Attr", ["batch"] = "Batch", ["capitalize"] = "Capitalize", ["center"] = "Center",
             ["count"] = "Length", ["d"] = "Default", ["default"] = "Default", ["dictsort"] = "DictSort", ["e"] = "Escape",
-            ["escape"] = "Escape", ["first"] = "First", ["float"] = "Float", ["forceescape"] = "Escape", ["format"] = "Format",
+            ["escape"] = "Escape", ["first"] = "First", ["float"] = "Float", ["forceescape"] = "Escape", ["format"] = "Format", ["groupby"] = "GroupBy",
             ["indent"] = "Indent", ["int"] = "Int", ["items"] = "Items", ["join"] = "Join", ["last"] = "Last",
             ["length"] = "Length", ["list"] = "List", ["lower"] = "Lower", ["map"] = "Map", ["max"] = "Max", ["min"] = "Min",
             ["reject"] = "Reject", ["rejectattr"] = "RejectAttr", ["replace"] = "Replace", ["reverse"] = "Reverse",

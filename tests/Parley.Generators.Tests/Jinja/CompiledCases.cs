@@ -149,7 +149,13 @@ internal static class CompiledCases
             Assembly assembly = Assembly.Load(stream.ToArray());
             foreach (string k in included)
             {
-                MethodInfo render = assembly.GetType("JinjaCases." + k)!.GetMethod("Render", [typeof(JsonElement)])!;
+                MethodInfo? render = assembly.GetType("JinjaCases." + k)!.GetMethod("Render", [typeof(JsonElement)]);
+                if (render is null)
+                {
+                    result.Problems[Key(classes[k])] = "generator emitted nothing: " + string.Join("; ", run.Diagnostics);
+                    continue;
+                }
+
                 var renderer = (Func<JsonElement, string>)Delegate.CreateDelegate(typeof(Func<JsonElement, string>), render);
                 result.Renderers[Key(classes[k])] = renderer;
             }

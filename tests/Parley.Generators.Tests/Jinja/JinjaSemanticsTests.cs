@@ -267,6 +267,177 @@ public class JinjaSemanticsTests
   {
    "template": "{{ [1, 'a', none, 1.5, true] }}{{ \"it's\" }}{{ ['it\\'s'] }}{{ ['a\"b'] }}{{ ['\\n'] }}",
    "expected": "[1, 'a', None, 1.5, True]it's[\"it's\"]['a\"b']['\\n']"
+  },
+  {
+   "template": "a\n  {%+ if t %}x{% endif +%}\n  b",
+   "expected": "a\n  x\n  b"
+  },
+  {
+   "template": "a\r\n{% if t %}\r\nyes\r\n{% endif %}\r\nb\r\n",
+   "expected": "a\nyes\nb"
+  },
+  {
+   "template": "{% raw %}{{ keep }}{% endraw %}|{%- raw -%}  {% x %}  {%- endraw -%}  |",
+   "expected": "{{ keep }}|{% x %}|"
+  },
+  {
+   "template": "{# multi\nline #}\n  {# indented #}\nX",
+   "expected": "X"
+  },
+  {
+   "template": "{% macro outer() %}[{{ caller() }}]{% endmacro %}{% call outer() %}in{{ n }}{% endcall %}",
+   "expected": "[in7]"
+  },
+  {
+   "template": "{% for x in [1,2,3] %}{{ loop.cycle('a', 'b') }}{% endfor %}",
+   "expected": "aba"
+  },
+  {
+   "template": "{% with a = 1, b = n %}{{ a + b }}{% endwith %}{{ a is defined }}",
+   "expected": "8False"
+  },
+  {
+   "template": "{{ 'x' if t }}|{{ 'y' if not t }}|",
+   "expected": "x||"
+  },
+  {
+   "template": "{{ x | tojson }}",
+   "expected": null,
+   "error": "TypeError: Object of type Undefined is not JSON serializable"
+  },
+  {
+   "template": "{{ messages.append(1) }}",
+   "expected": null,
+   "error": "SecurityError: access to attribute 'append' of 'list' object is unsafe."
+  },
+  {
+   "template": "{{ d.update({'z': 1}) }}",
+   "expected": null,
+   "error": "SecurityError: access to attribute 'update' of 'dict' object is unsafe."
+  },
+  {
+   "template": "{{ 1 + 'a' }}",
+   "expected": null,
+   "error": "TypeError: unsupported operand type(s) for +: 'int' and 'str'"
+  },
+  {
+   "template": "{{ x.y }}",
+   "expected": null,
+   "error": "UndefinedError: 'x' is undefined"
+  },
+  {
+   "template": "{{ x['y'] }}",
+   "expected": null,
+   "error": "UndefinedError: 'x' is undefined"
+  },
+  {
+   "template": "{{ none.y }}|{{ n.y }}|",
+   "expected": "||"
+  },
+  {
+   "template": "{{ [1, 2] | join }}{{ [1, 2] | join('-') }}{{ messages | join(',', attribute='role') }}",
+   "expected": "121-2system,user,assistant,user"
+  },
+  {
+   "template": "{{ d | dictsort(by='value', reverse=true) }}",
+   "expected": "[('C', 3), ('b', 2), ('a', 1)]"
+  },
+  {
+   "template": "{% set x = [] %}{% for i in range(3) %}{% set x = x + [i] %}{% endfor %}{{ x }}",
+   "expected": "[]"
+  },
+  {
+   "template": "{% set ns = namespace(x=[]) %}{% for i in range(3) %}{% set ns.x = ns.x + [i * 2] %}{% endfor %}{{ ns.x }}",
+   "expected": "[0, 2, 4]"
+  },
+  {
+   "template": "{%- if messages[0]['role'] == 'system' -%}\n    {%- set system_message = messages[0]['content'] | trim + '\\n\\n' -%}\n{%- else -%}\n    {%- set system_message = '' -%}\n{%- endif -%}\n{{- system_message -}}",
+   "expected": "Be brief.\n\n"
+  },
+  {
+   "template": "{{ messages | groupby('role') | list }}",
+   "expected": "[('assistant', [{'role': 'assistant', 'content': 'Hello!', 'tool_calls': [{'function': {'name': 'f', 'arguments': {'a': 1, 'b': [1.5, None, True]}}}]}]), ('system', [{'role': 'system', 'content': 'Be brief.'}]), ('user', [{'role': 'user', 'content': ' Hi there '}, {'role': 'user', 'content': 'Bye'}])]"
+  },
+  {
+   "template": "{{ s | replace(',', ';', 2) }}{{ s.count(',') }}{{ s.find('b') }}{{ s.upper().lower() }}",
+   "expected": "a;b;,c32a,b,,c"
+  },
+  {
+   "template": "{{ 'tEsT'.swapcase() }}{{ '  '.isspace() }}{{ '12'.isdigit() }}{{ 'ab'.zfill(4) }}",
+   "expected": "TeStTrueTrue00ab"
+  },
+  {
+   "template": "{{ n > f and f > 0 }}{{ n < 'a' }}",
+   "expected": null,
+   "error": "TypeError: '<' not supported between instances of 'int' and 'str'"
+  },
+  {
+   "template": "{{ [[1, 2], [0, 5]] | sort }}{{ [[1, 2], [0, 5]] | max }}",
+   "expected": "[[0, 5], [1, 2]][1, 2]"
+  },
+  {
+   "template": "{{ 'abc' | list }}{{ d | list }}{{ 'é' | length }}",
+   "expected": "['a', 'b', 'c']['b', 'a', 'C']1"
+  },
+  {
+   "template": "{% for m in messages %}{% if loop.index0 == 1 %}{% break %}{% endif %}{{ m.role }}{% else %}empty{% endfor %}",
+   "expected": "system"
+  },
+  {
+   "template": "{% for m in [] %}x{% else %}empty{% endfor %}",
+   "expected": "empty"
+  },
+  {
+   "template": "{{ (messages | selectattr('role', 'in', ['user', 'system']) | list)[0].content }}",
+   "expected": "Be brief."
+  },
+  {
+   "template": "{{ messages[0] is mapping }}{{ messages is sequence }}{{ 'a' is string }}{{ 1 is string }}{{ none is none }}",
+   "expected": "TrueTrueTrueFalseTrue"
+  },
+  {
+   "template": "{{ true and 'x' }}|{{ 0 or none }}|{{ [] or 'e' }}|{{ not [] }}",
+   "expected": "x|None|e|True"
+  },
+  {
+   "template": "{{ 5 | abs }}{{ -2.5 | abs }}{{ 7 | float }}{{ true | int }}{{ '0x1A' | int(0, 16) }}",
+   "expected": "52.57.0126"
+  },
+  {
+   "template": "{{ '{\"a\": 1}' }}{{ \"\\u00e9\\x41\" }}",
+   "expected": "{\"a\": 1}éA"
+  },
+  {
+   "template": "{{ [none, 1] | tojson }}{{ 1.0 | tojson }}{{ 1e100 | tojson }}{{ (1, 2) | tojson }}",
+   "expected": "[null, 1]1.01e+100[1, 2]"
+  },
+  {
+   "template": "{{ tools[0].function.parameters.properties | items | list }}",
+   "expected": "[('city', {'type': 'string'})]"
+  },
+  {
+   "template": "{{ d | tojson(sort_keys=true) }}",
+   "expected": "{\"C\": 3, \"a\": 1, \"b\": 2}"
+  },
+  {
+   "template": "{{ 'a b c'.split(' ', 1)[1] }}{{ 'x'.join(['1', '2']) }}",
+   "expected": "b c1x2"
+  },
+  {
+   "template": "{{ messages | map(attribute='missing', default='?') | join }}",
+   "expected": "????"
+  },
+  {
+   "template": "{% if 'Hi' in messages[1].content %}yes{% endif %}",
+   "expected": "yes"
+  },
+  {
+   "template": "{{ 2 * 3 ** 2 }}{{ -2 ** 2 }}{{ (1 + 2) * 3 }}{{ 10 - 2 - 3 }}{{ 2 ** 3 ** 2 }}",
+   "expected": "1849564"
+  },
+  {
+   "template": "{{ 'a' < 'b' }}{{ [1, 2] == [1, 2] }}{{ (1, 2) == [1, 2] }}{{ 1 == 1.0 }}{{ true == 1 }}{{ none == none }}{{ x == x }}",
+   "expected": "TrueTrueFalseTrueTrueTrueTrue"
   }
  ]
 }
