@@ -74,17 +74,40 @@ public static class JinjaJson
             case JinjaKind.String: WriteString(sb, value.AsString, ascii); return;
             case JinjaKind.List:
             case JinjaKind.Tuple:
-                WriteItems(sb, value.AsList.Select(v => (default(JinjaValue), v, false)).ToList(), '[', ']', ascii, indent, itemSep, keySep, sortKeys, depth);
+                List<JinjaValue> items = value.AsList;
+                sb.Append('[');
+                for (int i = 0; i < items.Count; i++)
+                {
+                    if (i > 0) sb.Append(itemSep);
+                    NewLine(sb, indent, depth + 1);
+                    Write(sb, items[i], ascii, indent, itemSep, keySep, sortKeys, depth + 1);
+                }
+
+                if (items.Count > 0) NewLine(sb, indent, depth);
+                sb.Append(']');
                 return;
             case JinjaKind.Dict:
             case JinjaKind.Namespace:
-                var pairs = value.AsDict.Select(p => (p.Key, p.Value, true)).ToList();
+                IEnumerable<KeyValuePair<JinjaValue, JinjaValue>> pairs = value.AsDict;
                 if (sortKeys)
                 {
                     pairs = pairs.OrderBy(p => KeyString(p.Key), StringComparer.Ordinal).ToList();
                 }
 
-                WriteItems(sb, pairs, '{', '}', ascii, indent, itemSep, keySep, sortKeys, depth);
+                sb.Append('{');
+                bool first = true;
+                foreach (KeyValuePair<JinjaValue, JinjaValue> pair in pairs)
+                {
+                    if (!first) sb.Append(itemSep);
+                    first = false;
+                    NewLine(sb, indent, depth + 1);
+                    WriteString(sb, KeyString(pair.Key), ascii);
+                    sb.Append(keySep);
+                    Write(sb, pair.Value, ascii, indent, itemSep, keySep, sortKeys, depth + 1);
+                }
+
+                if (!first) NewLine(sb, indent, depth);
+                sb.Append('}');
                 return;
             case JinjaKind.Object when value.AsObject is JinjaGenerator:
                 throw new TemplateException("TypeError: Object of type generator is not JSON serializable");
@@ -105,45 +128,32 @@ public static class JinjaJson
         _ => throw new TemplateException("TypeError: keys must be str, int, float, bool or None, not " + key.Kind),
     };
 
-    private static void WriteItems(StringBuilder sb, List<(JinjaValue Key, JinjaValue Value, bool HasKey)> items, char open, char close, bool ascii, string? indent, string itemSep, string keySep, bool sortKeys, int depth)
+    private static bool NeedsEscape(string s, bool ascii)
     {
-        sb.Append(open);
-        if (items.Count == 0)
+        foreach (char c in s)
         {
-            sb.Append(close);
-            return;
+            if (c < 0x20 || c == '"' || c == '\\' || (ascii && c > 0x7e)) return true;
         }
 
-        for (int i = 0; i < items.Count; i++)
-        {
-            if (i > 0) sb.Append(itemSep);
-            if (indent is not null)
-            {
-                sb.Append('\n');
-                for (int d = 0; d <= depth; d++) sb.Append(indent);
-            }
+        return false;
+    }
 
-            if (items[i].HasKey)
-            {
-                WriteString(sb, KeyString(items[i].Key), ascii);
-                sb.Append(keySep);
-            }
-
-            Write(sb, items[i].Value, ascii, indent, itemSep, keySep, sortKeys, depth + 1);
-        }
-
-        if (indent is not null)
-        {
-            sb.Append('\n');
-            for (int d = 0; d < depth; d++) sb.Append(indent);
-        }
-
-        sb.Append(close);
+    private static void NewLine(StringBuilder sb, string? indent, int depth)
+    {
+        if (indent is null) return;
+        sb.Append('\n');
+        for (int d = 0; d < depth; d++) sb.Append(indent);
     }
 
     private static void WriteString(StringBuilder sb, string s, bool ascii)
     {
         sb.Append('"');
+        if (!NeedsEscape(s, ascii))
+        {
+            sb.Append(s).Append('"');
+            return;
+        }
+
         foreach (char c in s)
         {
             switch (c)

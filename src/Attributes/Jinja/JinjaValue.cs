@@ -54,17 +54,18 @@ public interface IJinjaObject
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct JinjaValue : IEquatable<JinjaValue>
 {
+    // Ints and bools in _int; floats as their bits in _int, so a value is a kind, 8 bytes and a reference.
     private readonly long _int;
-    private readonly double _float;
     private readonly object? _obj;
 
     private JinjaValue(JinjaKind kind, long i, double f, object? o)
     {
         Kind = kind;
-        _int = i;
-        _float = f;
+        _int = kind == JinjaKind.Float ? BitConverter.DoubleToInt64Bits(f) : i;
         _obj = o;
     }
+
+    private double _float => BitConverter.Int64BitsToDouble(_int);
 
     /// <summary>The kind of value.</summary>
     public JinjaKind Kind { get; }

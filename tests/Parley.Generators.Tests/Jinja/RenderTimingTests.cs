@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Parley.Jinja;
+
+namespace Parley.Generators.Tests.Jinja;
+
+/// <summary>Per-conversation render time of the compiled e2e templates (explicit: a measurement, not a check).</summary>
+[Explicit("measurement; run with --filter RenderTimingTests")]
+public class RenderTimingTests
+{
+    [Test]
+    public void EndToEndTemplates_RenderTime()
+    {
+        JinjaRuntime.Now = () => new DateTime(2025, 7, 10, 12, 0, 0);
+        var compiled = CompiledCases.Get();
+        double total = 0;
+        int count = 0;
+        foreach (JinjaCase c in CompiledCases.EndToEnd)
+        {
+            var render = compiled.Renderers[CompiledCases.Key(c)];
+            for (int i = 0; i < 200; i++) render(c.Variables);
+            const int n = 2000;
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < n; i++) render(c.Variables);
+            double us = sw.Elapsed.TotalMicroseconds / n;
+            total += us;
+            count++;
+            TestContext.Out.WriteLine($"{us,9:F2} us  {c.Name}");
+        }
+
+        TestContext.Out.WriteLine($"mean {total / count:F2} us over {count} templates");
+    }
+}
