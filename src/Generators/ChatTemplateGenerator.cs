@@ -98,7 +98,20 @@ namespace Parley.Generators
 
             if (result.Spec is { } spec)
             {
-                output.AddSource(spec.HintName, JinjaClassEmitter.Emit(spec, emitInstance));
+                string source;
+                try
+                {
+                    source = JinjaClassEmitter.Emit(spec, emitInstance);
+                }
+                catch (Jinja.JinjaSyntaxException e)
+                {
+                    // The checks passed, so this is a gap in the emitter: say so at the class rather than crash the build.
+                    output.ReportDiagnostic(Diagnostic.Create(Diagnostics.DiagnosticDescriptors.JinjaUnsupported, null, spec.ClassName,
+                        e.Line.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Column.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Message));
+                    return;
+                }
+
+                output.AddSource(spec.HintName, source);
             }
         }
 

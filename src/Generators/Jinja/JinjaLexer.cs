@@ -548,24 +548,37 @@ namespace Parley.Generators.Jinja
         private static void Add(List<JinjaToken> tokens, string s, JinjaTokenKind kind, string value, int offset) =>
             tokens.Add(new JinjaToken(kind, value, LineOf(s, offset), ColumnOf(s, offset)));
 
+        // Line starts of the template being lexed (per thread: the generator may lex templates in parallel).
+        [System.ThreadStatic]
+        private static List<int>? _lineStarts;
+
+        [System.ThreadStatic]
+        private static string? _lineSource;
+
         private static int LineOf(string s, int offset)
         {
-            int line = 1;
-            for (int i = 0; i < offset && i < s.Length; i++)
+            if (!ReferenceEquals(_lineSource, s) || _lineStarts is null)
             {
-                if (s[i] == '\n')
+                _lineStarts = new List<int> { 0 };
+                for (int i = 0; i < s.Length; i++)
                 {
-                    line++;
+                    if (s[i] == '\n')
+                    {
+                        _lineStarts.Add(i + 1);
+                    }
                 }
+
+                _lineSource = s;
             }
 
-            return line;
+            int index = _lineStarts.BinarySearch(offset);
+            return index >= 0 ? index + 1 : ~index;
         }
 
         private static int ColumnOf(string s, int offset)
         {
-            int lineStart = offset == 0 ? 0 : s.LastIndexOf('\n', System.Math.Min(offset, s.Length) - 1) + 1;
-            return offset - lineStart + 1;
+            int line = LineOf(s, offset);
+            return offset - _lineStarts![line - 1] + 1;
         }
 
         private static JinjaSyntaxException Error(string s, int offset, string message) =>
