@@ -78,6 +78,9 @@ internal static class CompiledCases
     {
         public Dictionary<string, Func<JsonElement, string>> Renderers { get; } = new();
 
+        /// <summary>Each compiled case as an <see cref="IChatTemplate"/> (the Format/TryFormat surface).</summary>
+        public Dictionary<string, IChatTemplate> Templates { get; } = new();
+
         /// <summary>Why a case has no renderer: generator diagnostics or C# compile errors.</summary>
         public Dictionary<string, string> Problems { get; } = new();
 
@@ -158,6 +161,7 @@ internal static class CompiledCases
 
                 var renderer = (Func<JsonElement, string>)Delegate.CreateDelegate(typeof(Func<JsonElement, string>), render);
                 result.Renderers[Key(classes[k])] = renderer;
+                result.Templates[Key(classes[k])] = (IChatTemplate)assembly.GetType("JinjaCases." + k)!.GetProperty("Instance")!.GetValue(null)!;
             }
 
             break;

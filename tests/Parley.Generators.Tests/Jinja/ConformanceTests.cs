@@ -98,4 +98,23 @@ public class ConformanceTests
 
         return actual == c.Expected ? null : $"rendered differently.\nExpected: {JsonSerializer.Serialize(c.Expected)}\nActual:   {JsonSerializer.Serialize(actual)}";
     }
+
+    [Test]
+    public void SmolLM3_GenerationBlocks_AreTrainable_ThroughTryFormat()
+    {
+        JinjaCase c = CompiledCases.EndToEnd.Single(x => x.Name == "HuggingFaceTB/SmolLM3-3B");
+        IChatTemplate template = CompiledCases.Get().Templates["e2e:" + c.Name];
+        ChatMessage[] messages = c.Variables.GetProperty("messages").EnumerateArray()
+            .Select(m => new ChatMessage(m.GetProperty("role").GetString()!, m.GetProperty("content").GetString())).ToArray();
+
+        var options = new FormatOptions { AddGenerationPrompt = true };
+        char[] buffer = new char[template.GetMaxLength(messages, options)];
+        var ranges = new TextRange[4];
+        Assert.That(template.TryFormat(messages, buffer, out int written, options, ranges, out int count), Is.True);
+        string text = new(buffer, 0, written);
+
+        Assert.That(text, Is.EqualTo(c.Expected), "Format over plain messages renders as Render does");
+        Assert.That(count, Is.EqualTo(1));
+        Assert.That(text[ranges[0].ToRange()], Does.StartWith("<|im_start|>assistant\n").And.EndWith("The capital of France is Paris.<|im_end|>\n"));
+    }
 }
