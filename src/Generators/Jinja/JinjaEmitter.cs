@@ -227,6 +227,10 @@ namespace Parley.Generators.Jinja
                     {
                         Line(o + ".Write(" + Literal(folded) + ");");
                     }
+                    else if (output.Expr is JBinary { Op: "+" or "~" } chain && Flatten(chain, chain.Op) is { Count: > 1 } parts)
+                    {
+                        EmitWriteChain(chain.Op, parts);
+                    }
                     else
                     {
                         Line(o + ".Write(" + Expr(output.Expr) + ");");
@@ -305,6 +309,75 @@ namespace Parley.Generators.Jinja
                     break;
                 }
             }
+        }
+
+        // The operands of a left-nested chain of one operator: ((a + b) + c) gives [a, b, c].
+        private static List<JExpr> Flatten(JExpr e, string op)
+        {
+            var parts = new List<JExpr>();
+            while (e is JBinary b && b.Op == op)
+            {
+                parts.Insert(0, b.Right);
+                e = b.Left;
+            }
+
+            parts.Insert(0, e);
+            return parts;
+        }
+
+        // {{ a ~ b ~ c }} writes each piece (str() of each is what '~' joins); {{ a + 'lit' + c }} writes the pieces
+        // when all are strings (no concatenated temporaries) and otherwise falls back to Python's '+'.
+        private void EmitWriteChain(string op, List<JExpr> parts)
+        {
+            string o = _frame.Output;
+            if (op == "~")
+            {
+                foreach (JExpr part in parts)
+                {
+                    Line(o + ".Write(" + (ConstString(part) is { } text ? Literal(text) : Expr(part)) + ");");
+                }
+
+                return;
+            }
+
+            Line("{");
+            _indent++;
+            var names = new List<string>();
+            var checks = new List<string>();
+            foreach (JExpr part in parts)
+            {
+                if (ConstString(part) is { } text)
+                {
+                    names.Add(Literal(text));
+                    continue;
+                }
+
+                string name = Temp("s");
+                Line(V + " " + name + " = " + Expr(part) + ";");
+                names.Add(name);
+                checks.Add(name + ".IsString");
+            }
+
+            string sum = V + ".FromString(" + names[0] + ")";
+            if (!names[0].StartsWith("\"", System.StringComparison.Ordinal)) sum = names[0];
+            for (int k = 1; k < names.Count; k++)
+            {
+                string operand = names[k].StartsWith("\"", System.StringComparison.Ordinal) ? V + ".FromString(" + names[k] + ")" : names[k];
+                sum = R + ".Add(" + sum + ", " + operand + ")";
+            }
+
+            Open(checks.Count == 0 ? "if (true)" : "if (" + string.Join(" && ", checks) + ")");
+            foreach (string name in names)
+            {
+                Line(o + ".Write(" + name + ");");
+            }
+
+            Close();
+            Open("else");
+            Line(o + ".Write(" + sum + ");");
+            Close();
+            _indent--;
+            Line("}");
         }
 
         private string Capture(List<JStmt> body)

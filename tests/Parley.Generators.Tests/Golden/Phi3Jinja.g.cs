@@ -99,12 +99,36 @@ namespace Models
                     __v2_message = __items1[__i5];
                     if (global::Parley.Jinja.JinjaRuntime.Eq(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, global::Parley.Jinja.JinjaValue.FromString("role")), global::Parley.Jinja.JinjaValue.FromString("user")).IsTrue)
                     {
-                        __o.Write(global::Parley.Jinja.JinjaRuntime.Add(global::Parley.Jinja.JinjaRuntime.Add(global::Parley.Jinja.JinjaValue.FromString("<|user|>\n"), global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, global::Parley.Jinja.JinjaValue.FromString("content"))), global::Parley.Jinja.JinjaValue.FromString("<|end|>\n")));
+                        {
+                            global::Parley.Jinja.JinjaValue __s6 = global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, global::Parley.Jinja.JinjaValue.FromString("content"));
+                            if (__s6.IsString)
+                            {
+                                __o.Write("<|user|>\n");
+                                __o.Write(__s6);
+                                __o.Write("<|end|>\n");
+                            }
+                            else
+                            {
+                                __o.Write(global::Parley.Jinja.JinjaRuntime.Add(global::Parley.Jinja.JinjaRuntime.Add(global::Parley.Jinja.JinjaValue.FromString("<|user|>\n"), __s6), global::Parley.Jinja.JinjaValue.FromString("<|end|>\n")));
+                            }
+                        }
                     }
                     else if (global::Parley.Jinja.JinjaRuntime.Eq(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, global::Parley.Jinja.JinjaValue.FromString("role")), global::Parley.Jinja.JinjaValue.FromString("assistant")).IsTrue)
                     {
                         __o.BeginGeneration();
-                        __o.Write(global::Parley.Jinja.JinjaRuntime.Add(global::Parley.Jinja.JinjaRuntime.Add(global::Parley.Jinja.JinjaValue.FromString("<|assistant|>\n"), global::Parley.Jinja.JinjaFilters.Trim(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, global::Parley.Jinja.JinjaValue.FromString("content")), global::Parley.Jinja.JinjaArgs.Empty)), global::Parley.Jinja.JinjaValue.FromString("<|end|>\n")));
+                        {
+                            global::Parley.Jinja.JinjaValue __s7 = global::Parley.Jinja.JinjaFilters.Trim(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, global::Parley.Jinja.JinjaValue.FromString("content")), global::Parley.Jinja.JinjaArgs.Empty);
+                            if (__s7.IsString)
+                            {
+                                __o.Write("<|assistant|>\n");
+                                __o.Write(__s7);
+                                __o.Write("<|end|>\n");
+                            }
+                            else
+                            {
+                                __o.Write(global::Parley.Jinja.JinjaRuntime.Add(global::Parley.Jinja.JinjaRuntime.Add(global::Parley.Jinja.JinjaValue.FromString("<|assistant|>\n"), __s7), global::Parley.Jinja.JinjaValue.FromString("<|end|>\n")));
+                            }
+                        }
                         __o.EndGeneration();
                     }
                 }
