@@ -957,7 +957,7 @@ namespace Parley.Generators.Jinja
 
         private JExpr ParseTest(JExpr target)
         {
-            JinjaToken isToken = Next();
+            _pos++; // 'is'
             bool negated = SkipName("not");
             JinjaToken nameToken = Current;
             string name = ExpectName();
@@ -984,7 +984,6 @@ namespace Parley.Generators.Jinja
                 test.Args.Positional.Add(arg);
             }
 
-            _ = isToken;
             return test;
         }
     }

@@ -275,7 +275,16 @@ namespace Parley.Generators.Parsing
                 else if (text[p] == '\\' && p + 1 < text.Length)
                 {
                     char e = text[p + 1];
-                    p += e == 'u' ? 6 : e == 'U' ? (v++ >= 0 ? 10 : 10) : e == 'x' ? HexLength(text, p + 2) + 2 : 2;
+                    if (e == 'U')
+                    {
+                        // \UXXXXXXXX is one code point: two UTF-16 units of the value.
+                        v++;
+                        p += 10;
+                    }
+                    else
+                    {
+                        p += e == 'u' ? 6 : e == 'x' ? HexLength(text, p + 2) + 2 : 2;
+                    }
                 }
                 else
                 {
