@@ -180,21 +180,57 @@ public static class JinjaRuntime
                 continue;
             }
 
-            char spec = format[++i];
-            if (spec == '%')
+            if (format[i + 1] == '%')
             {
                 sb.Append('%');
+                i++;
                 continue;
             }
 
+            // %[flags][width][.precision]type
+            int p = i + 1;
+            bool leftAlign = false, zeroPad = false, plus = false;
+            while (p < format.Length && format[p] is '-' or '0' or '+' or ' ' or '#')
+            {
+                leftAlign |= format[p] == '-';
+                zeroPad |= format[p] == '0';
+                plus |= format[p] == '+';
+                p++;
+            }
+
+            int width = 0;
+            while (p < format.Length && char.IsDigit(format[p])) width = width * 10 + (format[p++] - '0');
+            int precision = -1;
+            if (p < format.Length && format[p] == '.')
+            {
+                precision = 0;
+                p++;
+                while (p < format.Length && char.IsDigit(format[p])) precision = precision * 10 + (format[p++] - '0');
+            }
+
+            if (p >= format.Length) throw Error("ValueError: incomplete format");
+            char spec = format[p];
+            i = p;
             if (next >= values.Count) throw Error("TypeError: not enough arguments for format string");
             JinjaValue v = values[next++];
-            sb.Append(spec switch
+            string text = spec switch
             {
-                'd' or 'i' => ToInt(v, 0).ToString(),
+                'd' or 'i' => ToInt(v, 0).ToString(CultureInfo.InvariantCulture),
+                'f' or 'F' => v.AsDouble.ToString("F" + (precision < 0 ? 6 : precision), CultureInfo.InvariantCulture),
+                'e' => v.AsDouble.ToString((precision < 0 ? 6 : precision) is var e ? "0." + new string('0', e) + "e+00" : "", CultureInfo.InvariantCulture),
+                'x' => ToInt(v, 0).ToString("x", CultureInfo.InvariantCulture),
+                'X' => ToInt(v, 0).ToString("X", CultureInfo.InvariantCulture),
                 'r' => v.Repr(),
                 _ => v.ToString(),
-            });
+            };
+            if (spec == 's' && precision >= 0 && text.Length > precision) text = text.Substring(0, precision);
+            if (plus && spec is 'd' or 'i' or 'f' or 'F' && !text.StartsWith('-')) text = "+" + text;
+            if (text.Length < width)
+            {
+                text = leftAlign ? text.PadRight(width) : zeroPad && spec != 's' ? (text.StartsWith('-') ? "-" + text[1..].PadLeft(width - 1, '0') : text.PadLeft(width, '0')) : text.PadLeft(width);
+            }
+
+            sb.Append(text);
         }
 
         return sb.ToString();
@@ -207,8 +243,16 @@ public static class JinjaRuntime
         if (a.Kind != JinjaKind.Float && b.Kind != JinjaKind.Float && b.AsInt >= 0)
         {
             long result = 1;
-            for (long i = 0; i < b.AsInt; i++) result = checked(result * a.AsInt);
-            return JinjaValue.FromInt(result);
+            try
+            {
+                for (long i = 0; i < b.AsInt; i++) result = checked(result * a.AsInt);
+                return JinjaValue.FromInt(result);
+            }
+            catch (OverflowException)
+            {
+                // Python's integers are unbounded; beyond 64 bits this answers with the nearest float.
+                return JinjaValue.FromFloat(Math.Pow(a.AsDouble, b.AsDouble));
+            }
         }
 
         return JinjaValue.FromFloat(Math.Pow(a.AsDouble, b.AsDouble));
@@ -363,12 +407,28 @@ public static class JinjaRuntime
     /// <summary>Python <c>len()</c>.</summary>
     public static int Length(JinjaValue value) => value.Kind switch
     {
-        JinjaKind.String => value.AsString.Length,
+        JinjaKind.String => CodePoints(value.AsString),
         JinjaKind.List or JinjaKind.Tuple => value.AsList.Count,
         JinjaKind.Dict or JinjaKind.Namespace => value.AsDict.Count,
         JinjaKind.Undefined => 0,
         _ => throw Error("TypeError: object of type '" + TypeName(value) + "' has no len()"),
     };
+
+    // Python counts code points; a surrogate pair is one.
+    private static int CodePoints(string s)
+    {
+        int count = s.Length;
+        for (int i = 0; i + 1 < s.Length; i++)
+        {
+            if (char.IsHighSurrogate(s[i]) && char.IsLowSurrogate(s[i + 1]))
+            {
+                count--;
+                i++;
+            }
+        }
+
+        return count;
+    }
 
     private static readonly HashSet<string> DictMethods = ["get", "items", "keys", "values"];
     private static readonly HashSet<string> UnsafeMethods = ["append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem", "sort", "reverse", "add", "discard"];

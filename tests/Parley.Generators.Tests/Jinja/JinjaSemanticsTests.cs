@@ -14,6 +14,7 @@ public class JinjaSemanticsTests
     private static readonly Dictionary<string, string> KnownDifferences = new()
     {
         ["{{ n.real is defined }}"] = "Python number attributes (real, imag, numerator) are not modelled",
+        ["{{ 5 // 2 * 2 }}{{ 7 % -3 }}{{ -7 % 3 }}{{ 2.0 ** -1 }}{{ 10 ** 20 }}"] = "integers are 64-bit: 10 ** 20 overflows where Python's integers are unbounded",
     };
 
     private const string Json = """"
@@ -81,7 +82,36 @@ public class JinjaSemanticsTests
    "C": 3
   },
   "e": [],
-  "t": true
+  "t": true,
+  "mm": [
+   {
+    "role": "user",
+    "content": [
+     {
+      "type": "image"
+     },
+     {
+      "type": "text",
+      "text": "What is this?"
+     }
+    ]
+   },
+   {
+    "role": "assistant",
+    "content": null,
+    "tool_calls": [
+     {
+      "id": "c1",
+      "type": "function",
+      "function": {
+       "name": "f",
+       "arguments": "{\"x\": 1}"
+      }
+     }
+    ]
+   }
+  ],
+  "emoji": "a😀b"
  },
  "cases": [
   {
@@ -438,6 +468,106 @@ public class JinjaSemanticsTests
   {
    "template": "{{ 'a' < 'b' }}{{ [1, 2] == [1, 2] }}{{ (1, 2) == [1, 2] }}{{ 1 == 1.0 }}{{ true == 1 }}{{ none == none }}{{ x == x }}",
    "expected": "TrueTrueFalseTrueTrueTrueTrue"
+  },
+  {
+   "template": "{{ mm[1].content | trim }}|{{ mm[1].content is none }}|{{ mm[1].content is string }}|{{ mm[1].content }}",
+   "expected": "None|True|False|None"
+  },
+  {
+   "template": "{{ mm[1].tool_calls[0].function.arguments | tojson }}|{{ mm[1].tool_calls[0].function.arguments if mm[1].tool_calls[0].function.arguments is string else mm[1].tool_calls[0].function.arguments | tojson }}",
+   "expected": "\"{\\\"x\\\": 1}\"|{\"x\": 1}"
+  },
+  {
+   "template": "{% for c in mm[0].content %}{% if c.type == 'image' %}<img>{% elif c.type == 'text' %}{{ c.text }}{% endif %}{% endfor %}",
+   "expected": "<img>What is this?"
+  },
+  {
+   "template": "{{ 'abc' | first }}{{ 'abc' | last }}{{ emoji | length }}",
+   "expected": "ac3"
+  },
+  {
+   "template": "{{ '%.2f' % 3.14159 }}|{{ '%5s|%-4d|' % ('ab', 7) }}|{{ '{:.1f}'.format(2.25) }}",
+   "expected": "3.14|   ab|7   ||2.2"
+  },
+  {
+   "template": "{{ (3 | string) + 'x' }}{{ (n | string)[:1] }}{{ 10 / 4 | int }}",
+   "expected": "3x72.5"
+  },
+  {
+   "template": "{% for m in messages %}{{ loop.revindex0 }}{{ loop.length }}{% endfor %}",
+   "expected": "34241404"
+  },
+  {
+   "template": "{{ 'a\\nb' | replace('\\n', '\\\\n') }}",
+   "expected": "a\\nb"
+  },
+  {
+   "template": "{% set content = messages[2].content %}{% if content is not none and content | length > 0 %}ok{% endif %}",
+   "expected": "ok"
+  },
+  {
+   "template": "{{ 1 is true }}{{ true is true }}{{ 0 is false }}",
+   "expected": "FalseTrueFalse"
+  },
+  {
+   "template": "{%- set r = '<think>x</think>y' -%}{{ r.split('</think>')[0].rstrip('\\n').split('<think>')[-1].lstrip('\\n') }}|{{ r.split('</think>')[-1] }}",
+   "expected": "x|y"
+  },
+  {
+   "template": "{{ messages | selectattr('role', 'equalto', 'user') | list | last }}",
+   "expected": "{'role': 'user', 'content': 'Bye'}"
+  },
+  {
+   "template": "{{ d | dictsort(false, 'value') }}{{ d | dictsort(true) }}",
+   "expected": "[('a', 1), ('b', 2), ('C', 3)][('C', 3), ('a', 1), ('b', 2)]"
+  },
+  {
+   "template": "{% for tc in mm[1].tool_calls %}{% if tc.function is defined %}{% set tc = tc.function %}{% endif %}{{ tc.name }}({{ tc.arguments }}){% endfor %}",
+   "expected": "f({\"x\": 1})"
+  },
+  {
+   "template": "{{ messages[0].content.split(' ') | map('upper') | join('_') }}",
+   "expected": "BE_BRIEF."
+  },
+  {
+   "template": "{{ [1,2,3] | select('odd') | list }}{{ [1,2,3] | reject('odd') | list }}{{ [1,2,3] | select('gt', 1) | list }}{{ ['a', 'B'] | map('lower') | list }}",
+   "expected": "[1, 3][2][2, 3]['a', 'b']"
+  },
+  {
+   "template": "{{ tools | map(attribute='function.name') | list }}{{ tools[0]['function']['parameters']['required'] | join }}",
+   "expected": "['get_weather']city"
+  },
+  {
+   "template": "{{ {'b': 1, 'a': 2} | tojson(indent=2, sort_keys=true) }}",
+   "expected": "{\n  \"a\": 2,\n  \"b\": 1\n}"
+  },
+  {
+   "template": "{{ 'x' | indent(2, true) }}|{{ 'a\\n\\nb' | indent(2, blank=true) }}|{{ 'a\\nb\\n' | indent('> ') }}",
+   "expected": "  x|a\n  \n  b|a\n> b\n"
+  },
+  {
+   "template": "{{ 5 // 2 * 2 }}{{ 7 % -3 }}{{ -7 % 3 }}{{ 2.0 ** -1 }}{{ 10 ** 20 }}",
+   "expected": "4-220.5100000000000000000000"
+  },
+  {
+   "template": "{{ x | default }}|{{ none | default('d') }}|{{ '' | default('d', true) }}|{{ x | d('z') }}",
+   "expected": "|None|d|z"
+  },
+  {
+   "template": "{{ 'A' ~ [1] ~ {'k': 'v'} }}",
+   "expected": "A[1]{'k': 'v'}"
+  },
+  {
+   "template": "{{ 'abc'.upper().startswith('AB') and 'x' not in 'abc' }}",
+   "expected": "True"
+  },
+  {
+   "template": "{{ loop is defined }}{% for i in [1] %}{{ loop is defined }}{% endfor %}",
+   "expected": "FalseTrue"
+  },
+  {
+   "template": "{% macro m(x) %}{{ x }}{{ caller() if caller is defined else '' }}{% endmacro %}{{ m(1) }}",
+   "expected": "1"
   }
  ]
 }
