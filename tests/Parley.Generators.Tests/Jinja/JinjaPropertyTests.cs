@@ -41,6 +41,17 @@ public class JinjaPropertyTests
     }
 
     [Test]
+    public void Phi3Jinja_ContinueFinalMessage_AgreesWithStructured()
+    {
+        var options = new FormatOptions { ContinueFinalMessage = true };
+        Deterministic.Check(Conversation.Where(m => m.Length > 0 && m[^1].Content.Length > 0 && m[^1].Content.Trim() == m[^1].Content), messages =>
+        {
+            Assert.That(Phi3JinjaTemplate.Format(messages, in options), Is.EqualTo(Phi3Template.Format(messages, in options)));
+        }, iterations: 200);
+        Assert.Throws<TemplateException>(() => Phi3JinjaTemplate.Format([], in options));
+    }
+
+    [Test]
     public void Phi3Jinja_TrainsEachAnswer()
     {
         Deterministic.Check(Conversation, messages =>
