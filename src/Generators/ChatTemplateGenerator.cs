@@ -65,20 +65,29 @@ namespace Parley.Generators
                     static (syntaxContext, cancellationToken) => JinjaTemplateParser.ParseInline(syntaxContext, cancellationToken))
                 .WithTrackingName(TrackingNames.JinjaTemplates);
 
-            IncrementalValueProvider<EquatableArray<AdditionalFileSpec>> templateFiles = context.AdditionalTextsProvider
-                .Where(static text => text.Path.EndsWith(".json", System.StringComparison.OrdinalIgnoreCase) || text.Path.EndsWith(".jinja", System.StringComparison.OrdinalIgnoreCase))
-                .Select(static (text, cancellationToken) => new AdditionalFileSpec(text.Path, text.GetText(cancellationToken)?.ToString() ?? ""))
-                .Collect()
-                .Select(static (files, _) => new EquatableArray<AdditionalFileSpec>(files));
-
-            IncrementalValuesProvider<JinjaParseResult> jinjaFiles = context.SyntaxProvider
+            IncrementalValuesProvider<JinjaFileRequest> fileRequests = context.SyntaxProvider
                 .ForAttributeWithMetadataName(
                     JinjaTemplateParser.JinjaChatTemplateFileAttribute,
                     static (node, _) => node is ClassDeclarationSyntax,
                     static (syntaxContext, cancellationToken) => JinjaTemplateParser.ParseFileRequest(syntaxContext, cancellationToken))
                 .Where(static request => request is not null)
                 .Select(static (request, _) => request!)
-                .WithTrackingName(TrackingNames.JinjaFileRequests)
+                .WithTrackingName(TrackingNames.JinjaFileRequests);
+
+            // Only the additional files some [JinjaChatTemplateFile] names are read (a project may carry large JSON files).
+            IncrementalValueProvider<EquatableArray<string>> wantedPaths = fileRequests
+                .Select(static (request, _) => request.Path)
+                .Collect()
+                .Select(static (paths, _) => new EquatableArray<string>(paths));
+
+            IncrementalValueProvider<EquatableArray<AdditionalFileSpec>> templateFiles = context.AdditionalTextsProvider
+                .Combine(wantedPaths)
+                .Where(static pair => JinjaTemplateParser.IsWanted(pair.Left.Path, pair.Right))
+                .Select(static (pair, cancellationToken) => new AdditionalFileSpec(pair.Left.Path, pair.Left.GetText(cancellationToken)?.ToString() ?? ""))
+                .Collect()
+                .Select(static (files, _) => new EquatableArray<AdditionalFileSpec>(files));
+
+            IncrementalValuesProvider<JinjaParseResult> jinjaFiles = fileRequests
                 .Combine(templateFiles)
                 .Select(static (pair, _) => JinjaTemplateParser.ResolveFile(pair.Left, pair.Right))
                 .WithTrackingName(TrackingNames.JinjaFileTemplates);

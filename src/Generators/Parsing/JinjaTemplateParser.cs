@@ -54,15 +54,20 @@ namespace Parley.Generators.Parsing
                 LocationInfo.From(pathLocation), new EquatableArray<DiagnosticInfo>(diagnostics), !shapeOk);
         }
 
+        /// <summary>Whether an additional file's path ends with the requested path (separators normalised).</summary>
+        public static bool Matches(string filePath, string requested)
+        {
+            string wanted = requested.Replace('\\', '/').TrimStart('.', '/');
+            string p = filePath.Replace('\\', '/');
+            return wanted.Length > 0 && (p == wanted || p.EndsWith("/" + wanted, System.StringComparison.Ordinal));
+        }
+
+        public static bool IsWanted(string filePath, EquatableArray<string> requested) => requested.Any(r => Matches(filePath, r));
+
         public static JinjaParseResult ResolveFile(JinjaFileRequest request, EquatableArray<AdditionalFileSpec> files)
         {
             var diagnostics = new List<DiagnosticInfo>(request.Diagnostics);
-            string wanted = request.Path.Replace('\\', '/').TrimStart('.', '/');
-            AdditionalFileSpec? file = files.FirstOrDefault(f =>
-            {
-                string p = f.Path.Replace('\\', '/');
-                return p == wanted || p.EndsWith("/" + wanted, System.StringComparison.Ordinal);
-            });
+            AdditionalFileSpec? file = files.FirstOrDefault(f => Matches(f.Path, request.Path));
             if (file is null)
             {
                 diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.JinjaFileNotFound, request.PathLocation, new EquatableArray<string>(new[] { request.ClassName, request.Path })));
