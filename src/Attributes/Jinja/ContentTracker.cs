@@ -1,5 +1,4 @@
 #if NET
-using System.Runtime.CompilerServices;
 
 namespace Parley.Jinja;
 
@@ -14,7 +13,8 @@ internal sealed class ContentTracker
     private static ContentTracker? _current;
 
     // Content spans carried by a string instance (by reference): offset and length inside it.
-    private readonly ConditionalWeakTable<string, List<(int Offset, int Length)>> _spans = new();
+    // Keyed by reference: equal text from elsewhere in the template is not the answer.
+    private readonly Dictionary<string, List<(int Offset, int Length)>> _spans = new(ReferenceEqualityComparer.Instance);
 
     public static ContentTracker? Current => _current;
 
@@ -26,7 +26,7 @@ internal sealed class ContentTracker
 
     public void Register(string content)
     {
-        if (content.Length > 0) _spans.AddOrUpdate(content, [(0, content.Length)]);
+        if (content.Length > 0) _spans[content] = [(0, content.Length)];
     }
 
     public bool TryGet(string text, out List<(int Offset, int Length)> spans) => _spans.TryGetValue(text, out spans!);
@@ -41,7 +41,7 @@ internal sealed class ContentTracker
         var spans = new List<(int, int)>();
         if (l) spans.AddRange(leftSpans!);
         if (r) spans.AddRange(rightSpans!.Select(s => (s.Offset + left.Length, s.Length)));
-        tracker._spans.AddOrUpdate(result, spans);
+        tracker._spans[result] = spans;
     }
 
     /// <summary>Records that <paramref name="result"/> is <paramref name="source"/> cut to <c>[start, start + result.Length)</c>.</summary>
@@ -56,7 +56,7 @@ internal sealed class ContentTracker
             if (b > a) spans.Add((a - start, b - a));
         }
 
-        if (spans.Count > 0) tracker._spans.AddOrUpdate(result, spans);
+        if (spans.Count > 0) tracker._spans[result] = spans;
     }
 
     /// <summary>Called when <paramref name="text"/> is written at <paramref name="position"/>.</summary>

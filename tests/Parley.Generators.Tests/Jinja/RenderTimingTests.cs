@@ -56,3 +56,30 @@ public class RenderProfileTests
         TestContext.Out.WriteLine($"{name}: FromJson {conv:F2} us, Render {full:F2} us, {bytes} B allocated per render");
     }
 }
+
+[Explicit("measurement")]
+public class FormatTimingTests
+{
+    [Test]
+    public void Phi3_JinjaVersusStructured()
+    {
+        ChatMessage[] chat = [ChatMessage.System("You are a helpful AI assistant."), ChatMessage.User("What is the capital of Argentina?"), ChatMessage.Assistant("Buenos Aires.")];
+        char[] buffer = new char[1024];
+        var ranges = new TextRange[4];
+        (double Us, long Bytes) Measure(Action action)
+        {
+            for (int i = 0; i < 5000; i++) action();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            action();
+            long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+            const int n = 50_000;
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < n; i++) action();
+            return (sw.Elapsed.TotalMicroseconds / n, bytes);
+        }
+
+        var jinja = Measure(() => Templates.Phi3JinjaTemplate.TryFormat(chat, buffer, out _, FormatOptions.Default, ranges, out _));
+        var structured = Measure(() => Templates.Phi3Template.TryFormat(chat, buffer, out _, FormatOptions.Default, ranges, out _));
+        TestContext.Out.WriteLine($"Jinja Phi-3 TryFormat: {jinja.Us:F2} us, {jinja.Bytes} B; structured: {structured.Us:F3} us, {structured.Bytes} B");
+    }
+}
