@@ -8,6 +8,9 @@ public enum TemplateKind
 
     /// <summary>A prompt/completion pattern (<see cref="PromptCompletionTemplateAttribute"/>).</summary>
     PromptCompletion,
+
+    /// <summary>A Hugging Face Jinja chat template (<see cref="JinjaChatTemplateAttribute"/> or <see cref="JinjaChatTemplateFileAttribute"/>).</summary>
+    Jinja,
 }
 
 /// <summary>One declared turn: how messages of a role are written.</summary>
