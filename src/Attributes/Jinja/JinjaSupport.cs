@@ -225,7 +225,7 @@ public sealed class JinjaContext
             var dict = new JinjaDict();
             dict.Set("role", JinjaValue.FromString(message.Role));
             dict.Set("content", JinjaValue.FromString(message.Content));
-            if (message.Role == "assistant") ContentTracker.Current?.Register(message.Content);
+            ContentTracker.Current?.Register(message.Content, trained: message.Role == "assistant");
             list.Add(JinjaValue.FromDict(dict));
         }
 
@@ -245,10 +245,11 @@ public delegate void JinjaRenderer(JinjaContext context, JinjaOutput output);
 public readonly struct JinjaFormatted
 {
     /// <summary>Creates the result.</summary>
-    public JinjaFormatted(string text, TextRange[] trainable)
+    public JinjaFormatted(string text, TextRange[] trainable, TextRange[] content)
     {
         Text = text;
         Trainable = trainable;
+        Content = content;
     }
 
     /// <summary>The text.</summary>
@@ -256,6 +257,9 @@ public readonly struct JinjaFormatted
 
     /// <summary>The trainable ranges.</summary>
     public TextRange[] Trainable { get; }
+
+    /// <summary>Where message content was written, in output order (merged where ranges touch or overlap).</summary>
+    public TextRange[] Content { get; }
 }
 
 /// <summary>The <c>Format</c>/<c>TryFormat</c> surface of compiled Jinja templates.</summary>
@@ -301,6 +305,13 @@ public static class JinjaFormatting
         }
 
         List<TextRange> ranges = [];
+        List<TextRange> contentRanges = [];
+        foreach (TextRange range in tracker.ContentWritten)
+        {
+            if (range.Start >= text.Length) continue;
+            AddSorted(contentRanges, TextRange.FromBounds(range.Start, Math.Min(range.End, text.Length)));
+        }
+
         if (output.HasGeneration)
         {
             foreach (TextRange range in output.GenerationRanges)
@@ -336,14 +347,52 @@ public static class JinjaFormatting
                 }
 
                 if (message.Role == "assistant") ranges.Add(new TextRange(at, content.Length));
+                if (tracker.ContentWritten.Count == 0) AddSorted(contentRanges, new TextRange(at, content.Length));
                 searchFrom = at + content.Length;
             }
         }
 
-        return new JinjaFormatted(text, [.. ranges]);
+        return new JinjaFormatted(text, [.. ranges], [.. contentRanges]);
+    }
+
+    // Content ranges are kept sorted and disjoint (a tokenizer walks them in order); touching or overlapping ones merge.
+    private static void AddSorted(List<TextRange> ranges, TextRange range)
+    {
+        if (range.Length == 0) return;
+        int at = ranges.Count;
+        while (at > 0 && ranges[at - 1].Start > range.Start) at--;
+        ranges.Insert(at, range);
+        for (int i = 0; i + 1 < ranges.Count;)
+        {
+            if (ranges[i].End >= ranges[i + 1].Start)
+            {
+                ranges[i] = TextRange.FromBounds(ranges[i].Start, Math.Max(ranges[i].End, ranges[i + 1].End));
+                ranges.RemoveAt(i + 1);
+            }
+            else
+            {
+                i++;
+            }
+        }
     }
 
     /// <summary>Copies a result into spans; false when either is too small.</summary>
+    public static bool TryCopy(in JinjaFormatted formatted, Span<char> destination, out int charsWritten, Span<TextRange> trainable, out int trainableCount, Span<TextRange> content, out int contentCount)
+    {
+        contentCount = 0;
+        if (formatted.Content.Length > content.Length || !TryCopy(in formatted, destination, out charsWritten, trainable, collectRanges: true, out trainableCount))
+        {
+            charsWritten = 0;
+            trainableCount = 0;
+            return false;
+        }
+
+        formatted.Content.AsSpan().CopyTo(content);
+        contentCount = formatted.Content.Length;
+        return true;
+    }
+
+    /// <summary>Copies a formatted result into the caller's spans; false when one is too small.</summary>
     public static bool TryCopy(in JinjaFormatted formatted, Span<char> destination, out int charsWritten, Span<TextRange> trainable, bool collectRanges, out int trainableCount)
     {
         charsWritten = 0;

@@ -83,6 +83,16 @@ namespace Parley.Generators.Emit
             w.Line($"return {Formatting}.TryCopy(in formatted, destination, out charsWritten, trainable, collectRanges: true, out trainableCount);");
             w.Close();
             w.Line();
+            w.Line("/// <summary>");
+            w.Line("/// Like the other <c>TryFormat</c>, and also reports where message content was written: tokenize those ranges with");
+            w.Line("/// special-token parsing off, so a user who types a control token cannot inject it.");
+            w.Line("/// </summary>");
+            w.Line("/// <exception cref=\"global::Parley.TemplateException\">The template raised an exception for these messages, or the options are incompatible.</exception>");
+            w.Open($"public static bool TryFormat({Messages} messages, global::System.Span<char> destination, out int charsWritten, in {Options} options, {Ranges} trainable, out int trainableCount, {Ranges} content, out int contentCount)");
+            w.Line($"var formatted = {Formatting}.Format(__Render, messages, in options, __Bos, __Eos, {L(name)});");
+            w.Line($"return {Formatting}.TryCopy(in formatted, destination, out charsWritten, trainable, out trainableCount, content, out contentCount);");
+            w.Close();
+            w.Line();
             w.Line("/// <summary>Formats <paramref name=\"messages\"/> into <paramref name=\"destination\"/>. Returns false when it is too small.</summary>");
             w.Line("/// <exception cref=\"global::Parley.TemplateException\">The template raised an exception for these messages, or the options are incompatible.</exception>");
             w.Open($"public static bool TryFormat({Messages} messages, global::System.Span<char> destination, out int charsWritten, in {Options} options)");

@@ -35,6 +35,9 @@ namespace Models
             public bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, global::System.Span<global::Parley.TextRange> trainable, out int trainableCount)
                 => Phi3Jinja.TryFormat(messages, destination, out charsWritten, in options, trainable, out trainableCount);
 
+            public bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, global::System.Span<global::Parley.TextRange> trainable, out int trainableCount, global::System.Span<global::Parley.TextRange> content, out int contentCount)
+                => Phi3Jinja.TryFormat(messages, destination, out charsWritten, in options, trainable, out trainableCount, content, out contentCount);
+
             public int GetMaxLength(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, in global::Parley.FormatOptions options) => Phi3Jinja.GetMaxLength(messages, in options);
         }
 
@@ -62,6 +65,17 @@ namespace Models
         {
             var formatted = global::Parley.Jinja.JinjaFormatting.Format(__Render, messages, in options, __Bos, __Eos, "Phi3Jinja");
             return global::Parley.Jinja.JinjaFormatting.TryCopy(in formatted, destination, out charsWritten, trainable, collectRanges: true, out trainableCount);
+        }
+
+        /// <summary>
+        /// Like the other <c>TryFormat</c>, and also reports where message content was written: tokenize those ranges with
+        /// special-token parsing off, so a user who types a control token cannot inject it.
+        /// </summary>
+        /// <exception cref="global::Parley.TemplateException">The template raised an exception for these messages, or the options are incompatible.</exception>
+        public static bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, global::System.Span<global::Parley.TextRange> trainable, out int trainableCount, global::System.Span<global::Parley.TextRange> content, out int contentCount)
+        {
+            var formatted = global::Parley.Jinja.JinjaFormatting.Format(__Render, messages, in options, __Bos, __Eos, "Phi3Jinja");
+            return global::Parley.Jinja.JinjaFormatting.TryCopy(in formatted, destination, out charsWritten, trainable, out trainableCount, content, out contentCount);
         }
 
         /// <summary>Formats <paramref name="messages"/> into <paramref name="destination"/>. Returns false when it is too small.</summary>
