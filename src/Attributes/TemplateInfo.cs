@@ -45,7 +45,7 @@ public sealed class TurnInfo
 /// What a compiled template needs from a tokenizer and what it writes: special tokens, roles, markers.
 /// Every generated template exposes one as <c>Info</c>.
 /// </summary>
-/// <example><code>foreach (string token in Phi3Template.Info.SpecialTokens) tokenizer.AddSpecialToken(token);</code></example>
+/// <example><code>tokenizer.AddSpecialTokens([.. Phi3Template.Info.SpecialTokens]);</code></example>
 public sealed class TemplateInfo
 {
     /// <summary>Creates the description (generated code calls this).</summary>

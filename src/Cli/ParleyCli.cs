@@ -25,6 +25,8 @@ public static class ParleyCli
             FormatCommand.Create(output),
             InspectCommand.Create(output),
             PackCommand.Create(output),
+            JinjaCommands.Render(output),
+            JinjaCommands.Check(output),
         };
 
         ParseResult parsed = root.Parse(args);
