@@ -35,6 +35,7 @@ internal sealed class BpeModel : ITokenModel
     private readonly int[] _byteIds = new int[256];
     private readonly int[] _tokenByteLength;
     private readonly bool _splitBeforeWordStarts;
+    private int _cacheCount;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheBySpan;
 
@@ -137,11 +138,7 @@ internal sealed class BpeModel : ITokenModel
         if (!_cacheBySpan.TryGetValue(piece, out int[]? ids))
         {
             ids = MergeBytes(piece);
-            if (piece.Length <= MaxCachedLength)
-            {
-                if (_cache.Count >= MaxCacheEntries) _cache.Clear();
-                _cacheBySpan.TryAdd(piece, ids);
-            }
+            if (piece.Length <= MaxCachedLength) Remember(piece, ids);
         }
 
         if (sink.Starts is null)
@@ -166,6 +163,17 @@ internal sealed class BpeModel : ITokenModel
             sink.Add(id, offset + MapUnit(map, pieceStart + unit));
             bytePos += _tokenByteLength[id];
         }
+    }
+
+    // ConcurrentDictionary.Count takes every lock, so the size is tracked apart; past the bound the cache restarts.
+    private void Remember(ReadOnlySpan<char> piece, int[] value)
+    {
+        if (Interlocked.Increment(ref _cacheCount) > MaxCacheEntries)
+        {
+            _cache.Clear();
+            Interlocked.Exchange(ref _cacheCount, 0);
+        }
+        _cacheBySpan.TryAdd(piece, value);
     }
 
     private int[] MergeBytes(ReadOnlySpan<char> piece)
@@ -213,11 +221,7 @@ internal sealed class BpeModel : ITokenModel
         if (!_cacheBySpan.TryGetValue(piece, out int[]? packed))
         {
             packed = MergeChars(piece);
-            if (piece.Length <= MaxCachedCharLevelLength)
-            {
-                if (_cache.Count >= MaxCacheEntries) _cache.Clear();
-                _cacheBySpan.TryAdd(piece, packed);
-            }
+            if (piece.Length <= MaxCachedCharLevelLength) Remember(piece, packed);
         }
         int count = packed.Length / 2;
         if (sink.Starts is null)

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Parley.Tokenization;
 
 /// <summary>
@@ -366,6 +364,5 @@ public sealed partial class ParleyTokenizer
     }
 
     /// <inheritdoc/>
-    public override string ToString() => new StringBuilder()
-        .Append("ParleyTokenizer(").Append(Source).Append(", ").Append(Count).Append(" tokens)").ToString();
+    public override string ToString() => $"ParleyTokenizer({Source}, {Count} tokens)";
 }
