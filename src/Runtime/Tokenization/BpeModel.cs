@@ -16,7 +16,8 @@ internal sealed record BpeModelSpec(
     bool IgnoreMerges,
     TextNormalizer? Normalizer,
     RegexPreTokenizer? PreTokenizer,
-    TokenDecoder Decoder);
+    TokenDecoder Decoder,
+    MetaspacePreTokenizer? Metaspace = null);
 
 /// <summary>
 /// HF tokenizers' BPE model, both flavours: byte-level (GPT-2, OPT, Qwen: bytes map to printable chars, a
@@ -79,6 +80,24 @@ internal sealed class BpeModel : ITokenModel
         {
             normalized = n.Text;
             map = n.Map;
+        }
+
+        if (_spec.Metaspace is not null && _spec.Metaspace.TryTransform(normalized, offset == 0, out NormalizedText m))
+        {
+            if (m.Map is not null && map is not null)
+                for (int i = 0; i < m.Map.Length; i++) m.Map[i] = map[m.Map[i]];
+            normalized = m.Text;
+            map = m.Map ?? map;
+        }
+
+        if (_spec.Metaspace is { SplitsAtReplacement: true })
+        {
+            List<(int Start, int Length)> words = t_pieces ??= new List<(int, int)>(256);
+            words.Clear();
+            _spec.Metaspace.Split(normalized, words);
+            foreach ((int start, int length) in words)
+                EncodePiece(normalized.Slice(start, length), start, map, offset, sink);
+            return;
         }
 
         if (_spec.PreTokenizer is null)
