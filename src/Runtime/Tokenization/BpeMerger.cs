@@ -10,7 +10,11 @@ internal sealed class MergeTable
 {
     private readonly Dictionary<long, MergeTarget> _merges;
 
-    public MergeTable(Dictionary<long, MergeTarget> merges) => _merges = new Dictionary<long, MergeTarget>(merges, PairComparer.Instance);
+    public MergeTable(Dictionary<long, MergeTarget> merges) =>
+        _merges = merges.Comparer is PairComparer ? merges : new Dictionary<long, MergeTarget>(merges, PairComparer.Instance);
+
+    /// <summary>An empty dictionary with the right comparer, for readers to fill.</summary>
+    public static Dictionary<long, MergeTarget> NewBuilder(int capacity = 0) => new(capacity, PairComparer.Instance);
 
     public int Count => _merges.Count;
 

@@ -82,7 +82,7 @@ internal static class TokenizerJsonReader
 
     private static MergeTable ReadMerges(JsonElement model, Dictionary<string, int> vocab, string file)
     {
-        var table = new Dictionary<long, MergeTarget>();
+        var table = MergeTable.NewBuilder();
         if (!model.TryGetProperty("merges", out JsonElement merges) || merges.ValueKind == JsonValueKind.Null)
             return new MergeTable(table);
         int rank = 0;
