@@ -6,6 +6,11 @@ namespace Parley.Tokenization;
 /// HF <c>Split</c> pre-tokenizers with <c>behavior: Isolated</c> (and <c>ByteLevel</c>'s GPT-2 regex): each match is a
 /// piece, and text between matches is a piece too. Several patterns apply one after the other, like HF's <c>Sequence</c>.
 /// </summary>
+/// <remarks>
+/// Known difference from HF (Rust regex over code points): .NET's <see cref="Regex"/> works on UTF-16 units, so a
+/// letter or digit outside the BMP (e.g. U+1D7CF MATHEMATICAL BOLD DIGIT ONE) is not <c>\p{L}</c>/<c>\p{N}</c> here and can
+/// be cut differently (seen on Qwen3 with <c>"x 𝟏2"</c>). Emoji and CJK Extension B text match HF.
+/// </remarks>
 internal sealed class RegexPreTokenizer
 {
     /// <summary>The pattern HF's <c>ByteLevel</c> pre-tokenizer uses when <c>use_regex</c> is true (GPT-2's).</summary>
