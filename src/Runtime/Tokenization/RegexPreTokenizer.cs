@@ -7,9 +7,10 @@ namespace Parley.Tokenization;
 /// piece, and text between matches is a piece too. Several patterns apply one after the other, like HF's <c>Sequence</c>.
 /// </summary>
 /// <remarks>
-/// Known difference from HF (Rust regex over code points): .NET's <see cref="Regex"/> works on UTF-16 units, so a
-/// letter or digit outside the BMP (e.g. U+1D7CF MATHEMATICAL BOLD DIGIT ONE) is not <c>\p{L}</c>/<c>\p{N}</c> here and can
-/// be cut differently (seen on Qwen3 with <c>"x 𝟏2"</c>). Emoji and CJK Extension B text match HF.
+/// HF's Rust regex works on code points, .NET's <see cref="Regex"/> on UTF-16 units: a letter or digit outside the BMP
+/// (U+1D7CF MATHEMATICAL BOLD DIGIT ONE, CJK Extension B) would not be <c>\p{L}</c>/<c>\p{N}</c>, and an emoji before a
+/// word would split differently. Text holding surrogates therefore goes through a rewritten pattern
+/// (<see cref="CodePointPattern"/>) with code-point semantics; other text uses the original, faster one.
 /// </remarks>
 internal sealed class RegexPreTokenizer
 {
@@ -17,9 +18,23 @@ internal sealed class RegexPreTokenizer
     public const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 
     private readonly Regex[] _patterns;
+    private readonly Regex[] _codePointPatterns;
 
-    public RegexPreTokenizer(IEnumerable<string> patterns) =>
-        _patterns = patterns.Select(p => new Regex(p, RegexOptions.Compiled | RegexOptions.CultureInvariant)).ToArray();
+    public RegexPreTokenizer(IEnumerable<string> patterns)
+    {
+        string[] list = patterns.ToArray();
+        _patterns = list.Select(p => new Regex(p, RegexOptions.Compiled | RegexOptions.CultureInvariant)).ToArray();
+        // Text with surrogate pairs needs the code-point-aware rewrite; it is slower, so it is built lazily and used only then.
+        _codePointPatterns = new Regex[list.Length];
+        _sources = list;
+    }
+
+    private readonly string[] _sources;
+
+    private Regex CodePointAware(int level) =>
+        Volatile.Read(ref _codePointPatterns[level]) ?? Interlocked.CompareExchange(ref _codePointPatterns[level],
+            new Regex(CodePointPattern.Rewrite(_sources[level]), RegexOptions.Compiled | RegexOptions.CultureInvariant), null)
+        ?? _codePointPatterns[level];
 
     public IReadOnlyList<string> Patterns => _patterns.Select(p => p.ToString()).ToArray();
 
@@ -31,7 +46,8 @@ internal sealed class RegexPreTokenizer
         if (text.IsEmpty) return;
         if (level == _patterns.Length) { pieces.Add((offset, text.Length)); return; }
         int last = 0;
-        foreach (ValueMatch m in _patterns[level].EnumerateMatches(text))
+        Regex regex = text.IndexOfAnyInRange('\uD800', '\uDFFF') >= 0 ? CodePointAware(level) : _patterns[level];
+        foreach (ValueMatch m in regex.EnumerateMatches(text))
         {
             if (m.Length == 0) continue;
             if (m.Index > last) Split(text[last..m.Index], offset + last, level + 1, pieces);
