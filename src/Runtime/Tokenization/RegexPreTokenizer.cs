@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace Parley.Tokenization;
@@ -9,8 +11,9 @@ namespace Parley.Tokenization;
 /// <remarks>
 /// HF's Rust regex works on code points, .NET's <see cref="Regex"/> on UTF-16 units: a letter or digit outside the BMP
 /// (U+1D7CF MATHEMATICAL BOLD DIGIT ONE, CJK Extension B) would not be <c>\p{L}</c>/<c>\p{N}</c>, and an emoji before a
-/// word would split differently. Text holding surrogates therefore goes through a rewritten pattern
-/// (<see cref="CodePointPattern"/>) with code-point semantics; other text uses the original, faster one.
+/// word would be cut differently. So text holding surrogate pairs is matched through a stand-in string where each pair
+/// becomes one BMP char of the same class (<c>a</c> for letters, <c>0</c> for digits, <c>©</c> for the rest), and the
+/// pieces are mapped back. Exact for patterns whose classes are built from <c>\p{L}</c>, <c>\p{N}</c>, <c>\s</c> and ASCII.
 /// </remarks>
 internal sealed class RegexPreTokenizer
 {
@@ -18,25 +21,9 @@ internal sealed class RegexPreTokenizer
     public const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 
     private readonly Regex[] _patterns;
-    private readonly Regex[] _codePointPatterns;
 
-    public RegexPreTokenizer(IEnumerable<string> patterns)
-    {
-        string[] list = patterns.ToArray();
-        _patterns = list.Select(p => new Regex(p, RegexOptions.Compiled | RegexOptions.CultureInvariant)).ToArray();
-        // Text with surrogate pairs needs the code-point-aware rewrite; it is slower, so it is built lazily and used only then.
-        _codePointPatterns = new Regex[list.Length];
-        _sources = list;
-    }
-
-    private readonly string[] _sources;
-
-    private Regex CodePointAware(int level) =>
-        Volatile.Read(ref _codePointPatterns[level]) ?? Interlocked.CompareExchange(ref _codePointPatterns[level],
-            new Regex(CodePointPattern.Rewrite(_sources[level]), RegexOptions.Compiled | RegexOptions.CultureInvariant), null)
-        ?? _codePointPatterns[level];
-
-    public IReadOnlyList<string> Patterns => _patterns.Select(p => p.ToString()).ToArray();
+    public RegexPreTokenizer(IEnumerable<string> patterns) =>
+        _patterns = patterns.Select(p => new Regex(p, RegexOptions.Compiled | RegexOptions.CultureInvariant)).ToArray();
 
     /// <summary>Appends the pieces of <paramref name="text"/> as (start, length) pairs.</summary>
     public void Split(ReadOnlySpan<char> text, List<(int Start, int Length)> pieces) => Split(text, 0, 0, pieces);
@@ -45,15 +32,52 @@ internal sealed class RegexPreTokenizer
     {
         if (text.IsEmpty) return;
         if (level == _patterns.Length) { pieces.Add((offset, text.Length)); return; }
+        if (text.IndexOfAnyInRange('\uD800', '\uDFFF') >= 0) { SplitByCodePoint(text, offset, level, pieces); return; }
         int last = 0;
-        Regex regex = text.IndexOfAnyInRange('\uD800', '\uDFFF') >= 0 ? CodePointAware(level) : _patterns[level];
-        foreach (ValueMatch m in regex.EnumerateMatches(text))
+        foreach (ValueMatch m in _patterns[level].EnumerateMatches(text))
         {
             if (m.Length == 0) continue;
             if (m.Index > last) Split(text[last..m.Index], offset + last, level + 1, pieces);
             Split(text.Slice(m.Index, m.Length), offset + m.Index, level + 1, pieces);
             last = m.Index + m.Length;
         }
+        if (last < text.Length) Split(text[last..], offset + last, level + 1, pieces);
+    }
+
+    private void SplitByCodePoint(ReadOnlySpan<char> text, int offset, int level, List<(int Start, int Length)> pieces)
+    {
+        char[] standIn = ArrayPool<char>.Shared.Rent(text.Length);
+        int[] origin = ArrayPool<int>.Shared.Rent(text.Length + 1); // stand-in index → text index
+        int n = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            origin[n] = i;
+            char c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                standIn[n++] = CharUnicodeInfo.GetUnicodeCategory(char.ConvertToUtf32(c, text[i + 1])) switch
+                {
+                    >= UnicodeCategory.UppercaseLetter and <= UnicodeCategory.OtherLetter => 'a',
+                    >= UnicodeCategory.DecimalDigitNumber and <= UnicodeCategory.OtherNumber => '0',
+                    _ => '\u00A9',
+                };
+                i++;
+            }
+            else standIn[n++] = c;
+        }
+        origin[n] = text.Length;
+
+        int last = 0; // in text
+        foreach (ValueMatch m in _patterns[level].EnumerateMatches(standIn.AsSpan(0, n)))
+        {
+            if (m.Length == 0) continue;
+            int start = origin[m.Index], end = origin[m.Index + m.Length];
+            if (start > last) Split(text[last..start], offset + last, level + 1, pieces);
+            Split(text[start..end], offset + start, level + 1, pieces);
+            last = end;
+        }
+        ArrayPool<char>.Shared.Return(standIn);
+        ArrayPool<int>.Shared.Return(origin);
         if (last < text.Length) Split(text[last..], offset + last, level + 1, pieces);
     }
 }
