@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark for samples/Service: starts it (Release) on loopback, drives POST /v1/format and /v1/tokenize with
-# wrk (bounded in time), and prints requests/s, p50/p99 latency and allocations per request (from the service's
-# GET /debug/allocations, switched on by PARLEY_SERVICE_DEBUG=1 for this run only).
+# wrk (bounded in time), and prints requests/s, p50/p99 latency and allocations per request (the service's
+# GET /debug/allocations delta over wrk's completed requests, switched on by PARLEY_SERVICE_DEBUG=1 for this run only).
 #
 #   benchmarks/service/load.sh [TOKENIZER]       # default: ../shared/fixtures/tokenizers/phi-3-mini-4k-instruct
 #   DURATION=10s THREADS=2 CONNECTIONS=32 PORT=5081 WARMUP=3s benchmarks/service/load.sh
@@ -44,16 +44,18 @@ field() { sed -E "s/.*\"$1\":([0-9]+).*/\1/"; }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wrk: $threads threads, $connections connections, $duration per endpoint after a $warmup warm-up; body: $(basename "$body") ($(wc -c <"$body") bytes)"
 printf '| endpoint | requests/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | allocated B/request |\n|---|---:|---:|---:|---:|---:|---:|---:|\n'
-for endpoint in /v1/format /v1/tokenize; do
-  wrk -t"$threads" -c"$connections" -d"$warmup" -s "$here/post.lua" "$base$endpoint" -- "$body" >/dev/null
+for endpoint in /v1/format /v1/tokenize /healthz; do
+  method=POST; args=("$body")
+  [ "$endpoint" = /healthz ] && { method=GET; args=(); }   # the framework's floor: Kestrel + routing, no Parley work
+  wrk -t"$threads" -c"$connections" -d"$warmup" -s "$here/post.lua" "$base$endpoint" -- "${args[@]}" >/dev/null
   before="$(curl -fsS "$base/debug/allocations")"
-  out="$(wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$here/post.lua" "$base$endpoint" -- "$body")"
+  out="$(wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$here/post.lua" "$base$endpoint" -- "${args[@]}")"
   after="$(curl -fsS "$base/debug/allocations")"
   line="$(grep '^RESULT' <<<"$out")"
   get() { sed -E "s/.* $1=([0-9.]+).*/\1/" <<<"$line"; }
   bytes=$(( $(field allocated_bytes <<<"$after") - $(field allocated_bytes <<<"$before") ))
-  reqs=$(( $(field requests <<<"$after") - $(field requests <<<"$before") ))
+  reqs="$(get requests)"   # wrk's count of completed requests in the measured window
   per=$(( reqs > 0 ? bytes / reqs : 0 ))
-  printf '| `POST %s` | %s | %s | %s | %s | %s | %s | %s |\n' "$endpoint" "$(get rps)" "$(get p50_ms)" "$(get p90_ms)" "$(get p99_ms)" "$(get max_ms)" "$(get non2xx)" "$per"
+  printf '| `%s %s` | %s | %s | %s | %s | %s | %s | %s |\n' "$method" "$endpoint" "$(get rps)" "$(get p50_ms)" "$(get p90_ms)" "$(get p99_ms)" "$(get max_ms)" "$(get non2xx)" "$per"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
