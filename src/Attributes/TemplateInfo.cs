@@ -8,6 +8,9 @@ public enum TemplateKind
 
     /// <summary>A prompt/completion pattern (<see cref="PromptCompletionTemplateAttribute"/>).</summary>
     PromptCompletion,
+
+    /// <summary>A Hugging Face Jinja chat template (<see cref="JinjaChatTemplateAttribute"/> or <see cref="JinjaChatTemplateFileAttribute"/>).</summary>
+    Jinja,
 }
 
 /// <summary>One declared turn: how messages of a role are written.</summary>
@@ -42,7 +45,7 @@ public sealed class TurnInfo
 /// What a compiled template needs from a tokenizer and what it writes: special tokens, roles, markers.
 /// Every generated template exposes one as <c>Info</c>.
 /// </summary>
-/// <example><code>foreach (string token in Phi3Template.Info.SpecialTokens) tokenizer.AddSpecialToken(token);</code></example>
+/// <example><code>tokenizer.AddSpecialTokens([.. Phi3Template.Info.SpecialTokens]);</code></example>
 public sealed class TemplateInfo
 {
     /// <summary>Creates the description (generated code calls this).</summary>

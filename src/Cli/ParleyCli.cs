@@ -26,6 +26,8 @@ public static class ParleyCli
             InspectCommand.Create(output),
             PackCommand.Create(output),
             TrainCommand.Create(output, error),
+            JinjaCommands.Render(output),
+            JinjaCommands.Check(output),
         };
 
         ParseResult parsed = root.Parse(args);

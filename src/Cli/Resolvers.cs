@@ -6,9 +6,13 @@ namespace Parley.Cli;
 /// <summary>Turns command-line names into templates and tokenizers.</summary>
 internal static class Resolvers
 {
-    public static IChatTemplate Template(string name) =>
-        BuiltInTemplates.Find(name)
-        ?? throw new CliInputException($"--template '{name}': not a built-in template ({string.Join(", ", BuiltInTemplates.Names)}).");
+    /// <summary>A built-in template by name, or a tokenizer_config.json / .jinja file compiled at run time.</summary>
+    public static IChatTemplate Template(string name)
+    {
+        if (BuiltInTemplates.Find(name) is { } builtIn) return builtIn;
+        if (File.Exists(name)) return JinjaTemplateLoader.Load(name).Template;
+        throw new CliInputException($"--template '{name}': not a built-in template ({string.Join(", ", BuiltInTemplates.Names)}) nor a tokenizer_config.json or .jinja file.");
+    }
 
     /// <summary>A tokenizer.json (or its folder), a SentencePiece .model, or a tiktoken encoding name (gpt2, cl100k_base).</summary>
     public static ParleyTokenizer Tokenizer(string spec)

@@ -108,4 +108,56 @@ public class IncrementalTests
             }
         }
     }
+
+    private const string JinjaInline = """
+        using Parley;
+        namespace Models;
+        [JinjaChatTemplate("{% for m in messages %}{{ m.content }}{% endfor %}", Eos = "</s>")]
+        public static partial class InlineJinja;
+        """;
+
+    private const string JinjaFromFile = """
+        using Parley;
+        namespace Models;
+        [JinjaChatTemplateFile("chat.jinja")]
+        public static partial class FileJinja;
+        """;
+
+    [Test]
+    public void Jinja_UnrelatedEdit_LeavesJinjaStepsCachedOrUnchanged()
+    {
+        Compilation compilation = GeneratorHarness.CreateCompilation(JinjaInline, JinjaFromFile, Unrelated);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver()
+            .AddAdditionalTexts([new Text("/p/chat.jinja", "{{ messages | length }}")])
+            .RunGenerators(compilation);
+        Assert.That(driver.GetRunResult().Results.Single().GeneratedSources, Has.Length.EqualTo(2));
+
+        GeneratorRunResult result = driver.RunGenerators(ReplaceTree(compilation, 2, Unrelated.Replace("42", "43"))).GetRunResult().Results.Single();
+        foreach (string step in new[] { ChatTemplateGenerator.TrackingNames.JinjaTemplates, ChatTemplateGenerator.TrackingNames.JinjaFileRequests, ChatTemplateGenerator.TrackingNames.JinjaFileTemplates })
+        {
+            IEnumerable<IncrementalStepRunReason> reasons = result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason);
+            Assert.That(reasons, Is.Not.Empty.And.All.AnyOf(IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged), step);
+        }
+    }
+
+    [Test]
+    public void Jinja_FileEdit_ReEmitsTheFileTemplate()
+    {
+        Compilation compilation = GeneratorHarness.CreateCompilation(JinjaFromFile);
+        var original = new Text("/p/chat.jinja", "{{ messages | length }}");
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().AddAdditionalTexts([original]).RunGenerators(compilation);
+        driver = driver.ReplaceAdditionalText(original, new Text("/p/chat.jinja", "{{ messages | first }}")).RunGenerators(compilation);
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        Assert.That(result.TrackedSteps[ChatTemplateGenerator.TrackingNames.JinjaFileTemplates].SelectMany(s => s.Outputs).Select(o => o.Reason),
+            Is.EqualTo(new[] { IncrementalStepRunReason.Modified }));
+        Assert.That(result.GeneratedSources.Single().SourceText.ToString(), Does.Contain("JinjaFilters.First"));
+    }
+
+    private sealed class Text(string path, string text) : AdditionalText
+    {
+        public override string Path => path;
+
+        public override Microsoft.CodeAnalysis.Text.SourceText GetText(CancellationToken cancellationToken = default) =>
+            Microsoft.CodeAnalysis.Text.SourceText.From(text);
+    }
 }

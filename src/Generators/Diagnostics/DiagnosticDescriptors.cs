@@ -100,5 +100,35 @@ namespace Parley.Generators.Diagnostics
             "No turn is trained",
             "No [Turn] of '{0}' sets Train = true: every token would be masked out of the loss. Mark the assistant turn as trained.",
             DiagnosticSeverity.Warning);
+
+        public static readonly DiagnosticDescriptor JinjaSyntaxError = Create(
+            "PARLEY016",
+            "Jinja syntax error",
+            "Jinja template of '{0}', line {1}, column {2}: {3}",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor JinjaUnknownName = Create(
+            "PARLEY017",
+            "Unknown Jinja filter, test or function",
+            "Jinja template of '{0}', line {1}, column {2}: {3}; Parley implements jinja2's built-in filters and tests and HF's globals (raise_exception, strftime_now, range, namespace, dict)",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor JinjaUnsupported = Create(
+            "PARLEY018",
+            "Unsupported Jinja feature",
+            "Jinja template of '{0}', line {1}, column {2}: {3}",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor JinjaFileNotFound = Create(
+            "PARLEY019",
+            "Template file not found",
+            "'{0}' names template file '{1}', which is not among the AdditionalFiles: add <AdditionalFiles Include=\"{1}\" /> to the project",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor JinjaFileInvalid = Create(
+            "PARLEY020",
+            "Template file holds no chat template",
+            "Template file '{0}' of '{1}': {2}",
+            DiagnosticSeverity.Error);
     }
 }

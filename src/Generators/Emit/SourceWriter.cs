@@ -20,6 +20,13 @@ namespace Parley.Generators.Emit
             return this;
         }
 
+        /// <summary>Appends text as is (already indented).</summary>
+        public SourceWriter Raw(string text)
+        {
+            _text.Append(text);
+            return this;
+        }
+
         public SourceWriter Open(string line)
         {
             Line(line);

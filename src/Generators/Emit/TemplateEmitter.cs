@@ -36,7 +36,7 @@ namespace Parley.Generators.Emit
             EmitInfo(w, spec);
             if (emitInstance)
             {
-                EmitInstance(w, spec);
+                EmitInstance(w, spec.ClassName);
             }
 
             if (spec.Kind == TemplateKindSpec.Structured)
@@ -94,9 +94,8 @@ namespace Parley.Generators.Emit
             w.Line();
         }
 
-        private static void EmitInstance(SourceWriter w, TemplateSpec spec)
+        internal static void EmitInstance(SourceWriter w, string name)
         {
-            string name = spec.ClassName;
             w.Line("/// <summary>This template as an <see cref=\"global::Parley.IChatTemplate\"/>, for code that takes any template.</summary>");
             w.Line("public static global::Parley.IChatTemplate Instance { get; } = new __ParleyTemplate();");
             w.Line();

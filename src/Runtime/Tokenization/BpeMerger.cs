@@ -10,7 +10,11 @@ internal sealed class MergeTable
 {
     private readonly Dictionary<long, MergeTarget> _merges;
 
-    public MergeTable(Dictionary<long, MergeTarget> merges) => _merges = merges;
+    public MergeTable(Dictionary<long, MergeTarget> merges) =>
+        _merges = merges.Comparer is PairComparer ? merges : new Dictionary<long, MergeTarget>(merges, PairComparer.Instance);
+
+    /// <summary>An empty dictionary with the right comparer, for readers to fill.</summary>
+    public static Dictionary<long, MergeTarget> NewBuilder(int capacity = 0) => new(capacity, PairComparer.Instance);
 
     public int Count => _merges.Count;
 
@@ -19,6 +23,19 @@ internal sealed class MergeTable
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGet(int left, int right, out MergeTarget target) => _merges.TryGetValue(Key(left, right), out target);
+}
+
+/// <summary>
+/// Hashes a packed (left, right) id pair. <c>long.GetHashCode</c> is <c>left ^ right</c>, which sends (a, b) and (b, a)
+/// and many near pairs to one bucket; a multiplicative mix spreads them.
+/// </summary>
+internal sealed class PairComparer : IEqualityComparer<long>
+{
+    public static readonly PairComparer Instance = new();
+
+    public bool Equals(long x, long y) => x == y;
+
+    public int GetHashCode(long pair) => (int)(((ulong)pair * 0x9E3779B97F4A7C15UL) >> 32);
 }
 
 /// <summary>

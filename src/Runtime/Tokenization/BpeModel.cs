@@ -16,7 +16,8 @@ internal sealed record BpeModelSpec(
     bool IgnoreMerges,
     TextNormalizer? Normalizer,
     RegexPreTokenizer? PreTokenizer,
-    TokenDecoder Decoder);
+    TokenDecoder Decoder,
+    MetaspacePreTokenizer? Metaspace = null);
 
 /// <summary>
 /// HF tokenizers' BPE model, both flavours: byte-level (GPT-2, OPT, Qwen: bytes map to printable chars, a
@@ -35,6 +36,7 @@ internal sealed class BpeModel : ITokenModel
     private readonly int[] _byteIds = new int[256];
     private readonly int[] _tokenByteLength;
     private readonly bool _splitBeforeWordStarts;
+    private int _cacheCount;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheBySpan;
 
@@ -78,6 +80,24 @@ internal sealed class BpeModel : ITokenModel
         {
             normalized = n.Text;
             map = n.Map;
+        }
+
+        if (_spec.Metaspace is not null && _spec.Metaspace.TryTransform(normalized, offset == 0, out NormalizedText m))
+        {
+            if (m.Map is not null && map is not null)
+                for (int i = 0; i < m.Map.Length; i++) m.Map[i] = map[m.Map[i]];
+            normalized = m.Text;
+            map = m.Map ?? map;
+        }
+
+        if (_spec.Metaspace is { SplitsAtReplacement: true })
+        {
+            List<(int Start, int Length)> words = t_pieces ??= new List<(int, int)>(256);
+            words.Clear();
+            _spec.Metaspace.Split(normalized, words);
+            foreach ((int start, int length) in words)
+                EncodePiece(normalized.Slice(start, length), start, map, offset, sink);
+            return;
         }
 
         if (_spec.PreTokenizer is null)
@@ -137,11 +157,7 @@ internal sealed class BpeModel : ITokenModel
         if (!_cacheBySpan.TryGetValue(piece, out int[]? ids))
         {
             ids = MergeBytes(piece);
-            if (piece.Length <= MaxCachedLength)
-            {
-                if (_cache.Count >= MaxCacheEntries) _cache.Clear();
-                _cacheBySpan.TryAdd(piece, ids);
-            }
+            if (piece.Length <= MaxCachedLength) Remember(piece, ids);
         }
 
         if (sink.Starts is null)
@@ -166,6 +182,17 @@ internal sealed class BpeModel : ITokenModel
             sink.Add(id, offset + MapUnit(map, pieceStart + unit));
             bytePos += _tokenByteLength[id];
         }
+    }
+
+    // ConcurrentDictionary.Count takes every lock, so the size is tracked apart; past the bound the cache restarts.
+    private void Remember(ReadOnlySpan<char> piece, int[] value)
+    {
+        if (Interlocked.Increment(ref _cacheCount) > MaxCacheEntries)
+        {
+            _cache.Clear();
+            Interlocked.Exchange(ref _cacheCount, 0);
+        }
+        _cacheBySpan.TryAdd(piece, value);
     }
 
     private int[] MergeBytes(ReadOnlySpan<char> piece)
@@ -213,11 +240,7 @@ internal sealed class BpeModel : ITokenModel
         if (!_cacheBySpan.TryGetValue(piece, out int[]? packed))
         {
             packed = MergeChars(piece);
-            if (piece.Length <= MaxCachedCharLevelLength)
-            {
-                if (_cache.Count >= MaxCacheEntries) _cache.Clear();
-                _cacheBySpan.TryAdd(piece, packed);
-            }
+            if (piece.Length <= MaxCachedCharLevelLength) Remember(piece, packed);
         }
         int count = packed.Length / 2;
         if (sink.Starts is null)

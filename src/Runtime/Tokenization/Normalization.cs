@@ -80,7 +80,8 @@ internal sealed class UnicodeNormalizer(NormalizationForm form) : TextNormalizer
         bool compat = form is NormalizationForm.FormKC or NormalizationForm.FormKD;
         if (!compat && input.IndexOfAnyInRange('\u0300', '\uffff') < 0) { output = default; return false; }
         string s = input.ToString();
-        if (s.IsNormalized(form)) { output = default; return false; }
+        bool valid = input.IndexOfAnyInRange('\uD800', '\uDFFF') < 0 || !HasLoneSurrogate(input);
+        if (valid && s.IsNormalized(form)) { output = default; return false; }
 
         var text = new StringBuilder(s.Length + 8);
         var map = new List<int>(s.Length + 1);
@@ -89,13 +90,24 @@ internal sealed class UnicodeNormalizer(NormalizationForm form) : TextNormalizer
         {
             int start = elements.ElementIndex;
             string element = (string)elements.Current;
-            string normalized = element.Normalize(form);
+            // .NET refuses to normalize lone surrogates; they pass through unchanged.
+            string normalized = valid || !HasLoneSurrogate(element) ? element.Normalize(form) : element;
             for (int k = 0; k < normalized.Length; k++) map.Add(k == 0 ? start : start + element.Length);
             text.Append(normalized);
         }
         map.Add(s.Length);
         output = new NormalizedText(text.ToString(), map.ToArray());
         return true;
+    }
+
+    private static bool HasLoneSurrogate(ReadOnlySpan<char> s)
+    {
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) { i++; continue; }
+            if (char.IsSurrogate(s[i])) return true;
+        }
+        return false;
     }
 }
 

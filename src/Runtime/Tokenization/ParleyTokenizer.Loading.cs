@@ -7,6 +7,37 @@ public sealed partial class ParleyTokenizer
     private static readonly JsonDocumentOptions JsonOptions = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
 
     /// <summary>
+    /// Loads whatever <paramref name="source"/> names: a folder holding <c>tokenizer.json</c> (preferred) or
+    /// <c>tokenizer.model</c>, a <c>.json</c> file, a SentencePiece <c>.model</c> file, or a tiktoken encoding name
+    /// (<c>gpt2</c>, <c>cl100k_base</c>).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">Nothing loadable at <paramref name="source"/>; the message lists what was tried.</exception>
+    /// <exception cref="TokenizerFormatException">The file found is malformed or unsupported.</exception>
+    /// <example><code>
+    /// var a = ParleyTokenizer.Load("models/qwen3");          // tokenizer.json in the folder
+    /// var b = ParleyTokenizer.Load("stories260K/tok512.model");
+    /// var c = ParleyTokenizer.Load("cl100k_base");
+    /// </code></example>
+    public static ParleyTokenizer Load(string source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (Directory.Exists(source))
+        {
+            string json = System.IO.Path.Combine(source, "tokenizer.json");
+            if (File.Exists(json)) return FromTokenizerJson(json);
+            string model = System.IO.Path.Combine(source, "tokenizer.model");
+            if (File.Exists(model)) return FromSentencePiece(model);
+            throw new FileNotFoundException($"'{source}' holds neither tokenizer.json nor tokenizer.model.", json);
+        }
+        if (File.Exists(source))
+            return source.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? FromTokenizerJson(source) : FromSentencePiece(source);
+        if (TiktokenModel.SupportedEncodings.Contains(source, StringComparer.OrdinalIgnoreCase)) return FromTiktoken(source);
+        throw new FileNotFoundException(
+            $"'{source}' is not a folder, a file, or a tiktoken encoding ({string.Join(", ", TiktokenModel.SupportedEncodings)}). " +
+            "Pass a HF model folder, a tokenizer.json, a SentencePiece .model, or an encoding name.", source);
+    }
+
+    /// <summary>
     /// Loads a HF tokenizer from <c>tokenizer.json</c> (pass the file or its folder). <c>tokenizer_config.json</c> and
     /// <c>special_tokens_map.json</c> next to it, when present, name the BOS/EOS/UNK/PAD tokens and the padding side.
     /// </summary>

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Parley.Tokenization;
 
 /// <summary>
@@ -12,7 +10,10 @@ namespace Parley.Tokenization;
 /// <para>Special-token safety: <see cref="Encode(string, bool, bool)"/> keeps HF's default and turns the text of
 /// special tokens into their ids. Text that came from users (message content) must go through
 /// <see cref="EncodeFormatted"/> or <c>parseSpecialTokens: false</c>, so typing <c>&lt;|assistant|&gt;</c> cannot
-/// inject a control token.</para>
+/// inject a control token. Control tokens are added tokens marked <c>special</c> and the tokens playing a role
+/// (BOS/EOS/UNK/PAD, <c>additional_special_tokens</c>); other added tokens (Qwen's <c>&lt;think&gt;</c>) still match in
+/// content, as in HF with <c>split_special_tokens</c>. Phi-3 lists <c>&lt;/s&gt;</c> as not special: call
+/// <c>AddSpecialTokens("&lt;/s&gt;")</c> to protect it too.</para>
 /// </remarks>
 /// <example><code>
 /// var tok = ParleyTokenizer.FromTokenizerJson("tokenizers/qwen3");          // folder or tokenizer.json
@@ -366,6 +367,5 @@ public sealed partial class ParleyTokenizer
     }
 
     /// <inheritdoc/>
-    public override string ToString() => new StringBuilder()
-        .Append("ParleyTokenizer(").Append(Source).Append(", ").Append(Count).Append(" tokens)").ToString();
+    public override string ToString() => $"ParleyTokenizer({Source}, {Count} tokens)";
 }

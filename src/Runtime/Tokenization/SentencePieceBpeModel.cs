@@ -87,7 +87,7 @@ internal sealed class SentencePieceBpeModel : ITokenModel
         var rankOf = new Dictionary<float, int>(scores.Length);
         for (int i = 0; i < scores.Length; i++) rankOf[scores[i]] = i;
 
-        var table = new Dictionary<long, MergeTarget>();
+        var table = MergeTable.NewBuilder();
         for (int id = 0; id < proto.Pieces.Count; id++)
         {
             SentencePiece p = proto.Pieces[id];

@@ -24,7 +24,7 @@ internal static class TokenizerJsonReader
         List<AddedToken> added = ReadAddedTokens(root, file);
         // Added tokens may carry ids past the model vocabulary; they are not model tokens.
 
-        var (patterns, byteLevel) = ReadPreTokenizer(Optional(root, "pre_tokenizer"), file, "pre_tokenizer");
+        var (patterns, byteLevel, metaspace) = ReadPreTokenizer(Optional(root, "pre_tokenizer"), file, "pre_tokenizer");
         if (!byteLevel && root.TryGetProperty("decoder", out JsonElement dec) && dec.ValueKind == JsonValueKind.Object)
             byteLevel = OptionalString(dec, "type") == "ByteLevel";
 
@@ -49,7 +49,8 @@ internal static class TokenizerJsonReader
             OptionalBool(model, "ignore_merges"),
             ReadNormalizer(Optional(root, "normalizer"), file, "normalizer"),
             patterns.Count == 0 ? null : new RegexPreTokenizer(patterns),
-            ReadDecoder(root.TryGetProperty("decoder", out JsonElement d) ? d : default, file));
+            ReadDecoder(root.TryGetProperty("decoder", out JsonElement d) ? d : default, file),
+            metaspace);
 
         PostProcessor post = ReadPostProcessor(root.TryGetProperty("post_processor", out JsonElement p) ? p : default, file, "post_processor", vocab, added);
         return new ParleyTokenizer(new BpeModel(spec), added, post, config.Roles, config.AdditionalSpecialTokens, config.PaddingSide, file);
@@ -81,7 +82,7 @@ internal static class TokenizerJsonReader
 
     private static MergeTable ReadMerges(JsonElement model, Dictionary<string, int> vocab, string file)
     {
-        var table = new Dictionary<long, MergeTarget>();
+        var table = MergeTable.NewBuilder();
         if (!model.TryGetProperty("merges", out JsonElement merges) || merges.ValueKind == JsonValueKind.Null)
             return new MergeTable(table);
         int rank = 0;
@@ -159,12 +160,15 @@ internal static class TokenizerJsonReader
         }
     }
 
-    private static (List<string> Patterns, bool ByteLevel) ReadPreTokenizer(JsonElement p, string file, string field)
+    private static (List<string> Patterns, bool ByteLevel, MetaspacePreTokenizer? Metaspace) ReadPreTokenizer(JsonElement p, string file, string field)
     {
         var patterns = new List<string>();
         bool byteLevel = false;
+        MetaspacePreTokenizer? metaspace = null;
         Collect(p, field);
-        return (patterns, byteLevel);
+        if (metaspace is not null && (patterns.Count > 0 || byteLevel))
+            throw new TokenizerFormatException(file, field, "Metaspace combined with Split or ByteLevel pre-tokenizers is not supported.");
+        return (patterns, byteLevel, metaspace);
 
         void Collect(JsonElement e, string f)
         {
@@ -192,9 +196,25 @@ internal static class TokenizerJsonReader
                     else if (pattern.TryGetProperty("String", out JsonElement str)) patterns.Add(System.Text.RegularExpressions.Regex.Escape(str.GetString()!));
                     else throw new TokenizerFormatException(file, f + ".pattern", "expected {\"Regex\": …} or {\"String\": …}.");
                     break;
+                case "Metaspace":
+                    string replacement = OptionalString(e, "replacement") ?? "\u2581";
+                    if (replacement.Length != 1)
+                        throw new TokenizerFormatException(file, f + ".replacement", $"'{replacement}' must be one character.");
+                    string scheme = OptionalString(e, "prepend_scheme")
+                        ?? (e.TryGetProperty("add_prefix_space", out JsonElement aps) && aps.ValueKind == JsonValueKind.False ? "never" : "always");
+                    PrependScheme prepend = scheme switch
+                    {
+                        "always" => PrependScheme.Always,
+                        "first" => PrependScheme.First,
+                        "never" => PrependScheme.Never,
+                        _ => throw new TokenizerFormatException(file, f + ".prepend_scheme", $"'{scheme}' is not always, first or never."),
+                    };
+                    bool split = !e.TryGetProperty("split", out JsonElement sp) || sp.ValueKind != JsonValueKind.False;
+                    metaspace = new MetaspacePreTokenizer(replacement[0], prepend, split);
+                    break;
                 default:
                     throw new TokenizerFormatException(file, f + ".type",
-                        $"pre-tokenizer '{type}' is not supported (supported: Sequence, ByteLevel, Split with Isolated).");
+                        $"pre-tokenizer '{type}' is not supported (supported: Sequence, ByteLevel, Split with Isolated, Metaspace).");
             }
         }
     }

@@ -85,7 +85,7 @@ public class CliTests
     {
         var (code, _, error) = Run("format", "--template", "nope", "--data", YodaMessages);
         Assert.That(code, Is.EqualTo(ParleyCli.BadInput));
-        Assert.That(error, Does.Contain("--template 'nope': not a built-in template (phi3, chatml)."));
+        Assert.That(error, Does.Contain("--template 'nope': not a built-in template (phi3, chatml) nor a tokenizer_config.json or .jinja file."));
 
         var (missing, _, _) = Run("pack", "--data", YodaMessages);
         Assert.That(missing, Is.EqualTo(ParleyCli.BadInput));
@@ -97,5 +97,49 @@ public class CliTests
         var (code, _, error) = Run("inspect", "--template", "phi3", "--tokenizer", Phi3Tokenizer, "--data", YodaMessages, "--row", "9999");
         Assert.That(code, Is.EqualTo(ParleyCli.BadInput));
         Assert.That(error, Does.Contain("has no row 9999"));
+    }
+
+    [Test]
+    public void Render_Phi3TokenizerConfig_MatchesTransformers()
+    {
+        string vars = Path.Combine(Directory.CreateTempSubdirectory("parley-render-").FullName, "vars.json");
+        using (JsonDocument reference = JsonDocument.Parse(File.ReadAllText(Fixtures.Path("reference", "expected_transformersjs_outputs.json"))))
+        {
+            File.WriteAllText(vars, "{\"messages\": " + reference.RootElement.GetProperty("messages").GetRawText() + ", \"add_generation_prompt\": false}");
+        }
+
+        var (code, output, error) = Run("render", "--template", Fixtures.Path("tokenizers", "phi-3-mini-4k-instruct", "tokenizer_config.json"), "--vars", vars);
+
+        Assert.That(code, Is.EqualTo(ParleyCli.Ok), error);
+        Assert.That(output, Is.EqualTo("<|system|>\nYou are a helpful AI assistant.<|end|>\n<|user|>\nWhat is the capital of Argentina?<|end|>\n<|assistant|>\nBuenos Aires.<|end|>\n<|endoftext|>"));
+    }
+
+    [Test]
+    public void Format_WithATokenizerConfig_CompilesItsJinjaTemplate()
+    {
+        var (code, output, error) = Run("format", "--template", Fixtures.Path("tokenizers", "phi-3-mini-4k-instruct", "tokenizer_config.json"), "--data", YodaMessages);
+
+        Assert.That(code, Is.EqualTo(ParleyCli.Ok), error);
+        using JsonDocument first = JsonDocument.Parse(output.Split('\n')[1]);
+        Assert.That(first.RootElement.GetProperty("text").GetString(),
+            Is.EqualTo("<|user|>\nIt was a bad error on the part of the new judge.<|end|>\n<|assistant|>\nA bad error on the part of the new judge, it was. Hrmmm.<|end|>\n<|endoftext|>"));
+    }
+
+    [Test]
+    public void Check_ReportsLineAndColumn_AndExitsOne()
+    {
+        string file = Path.Combine(Directory.CreateTempSubdirectory("parley-check-").FullName, "broken.jinja");
+        File.WriteAllText(file, "{% for m in messages %}\n{{ m.content | shout }}\n{% endfor %}");
+
+        var (code, output, _) = Run("check", file);
+
+        Assert.That(code, Is.EqualTo(ParleyCli.BadInput));
+        Assert.That(output, Does.StartWith(file + ":2:"));
+        Assert.That(output, Does.Contain("shout"));
+
+        File.WriteAllText(file, "{% for m in messages %}{{ m.content }}{% endfor %}");
+        var (ok, okOutput, _) = Run("check", file);
+        Assert.That(ok, Is.EqualTo(ParleyCli.Ok));
+        Assert.That(okOutput, Does.Contain(": ok"));
     }
 }

@@ -131,6 +131,20 @@ public class AddedTokensAndErrorsTests
     public void Unknown_tiktoken_encoding_lists_the_supported_ones() =>
         Assert.That(() => ParleyTokenizer.FromTiktoken("p99k"), Throws.ArgumentException.With.Message.Contains("cl100k_base"));
 
+    [Test]
+    public void Load_picks_the_reader_from_what_the_source_is()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(ParleyTokenizer.Load(Fixtures.Path("tokenizers", "opt-350m")).EncodeToIds("Hi", addSpecialTokens: false),
+                Is.EqualTo(new[] { 30086 }));
+            Assert.That(ParleyTokenizer.Load(Fixtures.Path("tokenizers", "llama-2")).Count, Is.EqualTo(32000), "folder with tokenizer.model");
+            Assert.That(ParleyTokenizer.Load(Fixtures.Path("models", "stories260K", "tok512.model")).Count, Is.EqualTo(512));
+            Assert.That(ParleyTokenizer.Load("cl100k_base").EncodeToIds("hello world"), Is.EqualTo(new[] { 15339, 1917 }));
+            Assert.That(() => ParleyTokenizer.Load(Path.Combine(_dir, "missing")), Throws.TypeOf<FileNotFoundException>().With.Message.Contains("encoding name"));
+        });
+    }
+
     private string Write(string name, string content)
     {
         string path = Path.Combine(_dir, name);

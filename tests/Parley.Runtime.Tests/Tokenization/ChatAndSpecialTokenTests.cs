@@ -87,6 +87,21 @@ public class ChatAndSpecialTokenTests
         });
     }
 
+    [Test]
+    public void Phi3_non_special_eos_of_the_base_model_is_protected_once_marked_special()
+    {
+        // Phi-3's tokenizer.json lists </s> (id 2) with "special": false, so, as in HF with split_special_tokens,
+        // it is still matched in content; marking it special moves it to the control set.
+        ParleyTokenizer tok = TokenizerFixtures.Fresh("phi-3");
+        Assert.That(tok.EncodeToIds("a</s>b", addSpecialTokens: false, parseSpecialTokens: false), Does.Contain(2));
+        Assert.That(tok.AddSpecialTokens("</s>"), Is.Zero);
+        Assert.Multiple(() =>
+        {
+            Assert.That(tok.EncodeToIds("a</s>b", addSpecialTokens: false, parseSpecialTokens: false), Does.Not.Contain(2));
+            Assert.That(tok.EncodeToIds("a</s>b", addSpecialTokens: false), Is.EqualTo(new[] { 263, 2, 289 }));
+        });
+    }
+
     [TestCaseSource(typeof(TokenizerFixtures), nameof(TokenizerFixtures.HfModels))]
     public void Offsets_partition_every_tricky_string(string model)
     {

@@ -82,4 +82,22 @@ public class TokenizerPropertyTests
         for (int i = 0; i < texts.Length; i++)
             Assert.That(parallel[i], Is.EqualTo(tok.EncodeToIds(texts[i])), texts[i]);
     }
+
+    // Ids from HF tokenizers (Rust, via Tokenizers.DotNet 1.4.1) on the same tokenizer.json files.
+    [TestCase("qwen3", "x 𝐀bc 𝟏2", new[] { 87, 81250, 238, 222, 8904, 220, 56252, 253, 237, 17 })]
+    [TestCase("qwen3", "🤖abc 🤖 1𝟏𝟐3", new[] { 147238, 13683, 11162, 97, 244, 220, 16, 56252, 253, 237, 56252, 253, 238, 18 })]
+    [TestCase("qwen3", "a\u00A0𝐀 b", new[] { 64, 4102, 146527, 293 })]
+    [TestCase("opt", "x 𝐀bc 𝟏2", new[] { 2, 1178, 1437, 40756, 16948, 7471, 23219, 1437, 40756, 4333, 9357, 176 })]
+    [TestCase("opt", "🤖abc 🤖 1𝟏𝟐3", new[] { 2, 6569, 10470, 25448, 36822, 8103, 10470, 25448, 112, 40756, 4333, 9357, 40756, 4333, 16948, 246 })]
+    [TestCase("opt", "a\u00A0𝐀 b", new[] { 2, 102, 50141, 40756, 16948, 7471, 741 })]
+    public void Letters_and_digits_outside_the_bmp_split_like_hf(string model, string text, int[] expected) =>
+        Assert.That(TokenizerFixtures.Shared(model).EncodeToIds(text), Is.EqualTo(expected));
+
+    [Test]
+    public void Lone_surrogates_do_not_throw()
+    {
+        const string text = "\uD800x lone \uDC00";
+        foreach (string model in TokenizerFixtures.HfModels)
+            OffsetAssert.Partitions(TokenizerFixtures.Shared(model).Encode(text), text);
+    }
 }

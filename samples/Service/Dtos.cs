@@ -1,0 +1,34 @@
+using System.Text.Json.Serialization;
+
+namespace Parley.Samples.Service;
+
+/// <summary>The body of <c>POST /v1/format</c> and <c>POST /v1/tokenize</c>.</summary>
+public sealed class ChatRequest
+{
+    /// <summary>A built-in template name (<c>phi3</c>, <c>chatml</c>); null means <c>phi3</c>.</summary>
+    public string? Template { get; set; }
+
+    /// <summary>The conversation.</summary>
+    public MessageDto?[]? Messages { get; set; }
+
+    /// <summary>HF's <c>add_generation_prompt</c>.</summary>
+    public bool AddGenerationPrompt { get; set; }
+
+    /// <summary>Tokenize only: let the tokenizer's post-processor add its tokens (e.g. BOS). HF's <c>apply_chat_template</c> does not (default false).</summary>
+    public bool AddSpecialTokens { get; set; }
+}
+
+/// <summary>One message: <c>{"role": ..., "content": ...}</c>.</summary>
+public sealed class MessageDto
+{
+    /// <summary>The role (<c>system</c>, <c>user</c>, <c>assistant</c>).</summary>
+    public string? Role { get; set; }
+
+    /// <summary>The text.</summary>
+    public string? Content { get; set; }
+}
+
+/// <summary>Source-generated (de)serialization metadata: the service never reflects over its DTOs.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, GenerationMode = JsonSourceGenerationMode.Metadata)]
+[JsonSerializable(typeof(ChatRequest))]
+public sealed partial class ServiceJsonContext : JsonSerializerContext;

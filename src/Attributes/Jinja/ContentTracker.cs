@@ -1,0 +1,83 @@
+#if NET
+
+namespace Parley.Jinja;
+
+/// <summary>
+/// Follows the assistant messages' content strings through concatenation and trimming while a conversation is
+/// formatted, so the output knows exactly where each answer lands (no text search). Active only inside
+/// <see cref="JinjaFormatting.Format"/>, on the formatting thread.
+/// </summary>
+internal sealed class ContentTracker
+{
+    [ThreadStatic]
+    private static ContentTracker? _current;
+
+    // Content spans carried by a string instance (by reference): offset and length inside it.
+    // Keyed by reference: equal text from elsewhere in the template is not the answer.
+    private readonly Dictionary<string, List<(int Offset, int Length, bool Trained)>> _spans = new(ReferenceEqualityComparer.Instance);
+
+    public static ContentTracker? Current => _current;
+
+    public List<TextRange> Written { get; } = [];
+
+    /// <summary>Where any message's content was written (trained or not): the text a tokenizer must not parse special tokens in.</summary>
+    public List<TextRange> ContentWritten { get; } = [];
+
+    public static ContentTracker Begin() => _current = new ContentTracker();
+
+    public static void End() => _current = null;
+
+    /// <summary>
+    /// Registers a message's content string; <paramref name="trained"/> for assistant messages. Tracking is by string
+    /// instance, so one instance shared by a trained and an untrained message stays trained.
+    /// </summary>
+    public void Register(string content, bool trained)
+    {
+        if (content.Length == 0) return;
+        bool already = _spans.TryGetValue(content, out var existing) && existing.Count == 1 && existing[0].Trained;
+        _spans[content] = [(0, content.Length, trained || already)];
+    }
+
+    public bool TryGet(string text, out List<(int Offset, int Length, bool Trained)> spans) => _spans.TryGetValue(text, out spans!);
+
+    /// <summary>Records that <paramref name="result"/> is <paramref name="left"/> followed by <paramref name="right"/>.</summary>
+    public static void Concatenated(string left, string right, string result)
+    {
+        ContentTracker? tracker = _current;
+        if (tracker is null) return;
+        bool l = tracker._spans.TryGetValue(left, out var leftSpans), r = tracker._spans.TryGetValue(right, out var rightSpans);
+        if (!l && !r) return;
+        var spans = new List<(int, int, bool)>();
+        if (l) spans.AddRange(leftSpans!);
+        if (r) spans.AddRange(rightSpans!.Select(s => (s.Offset + left.Length, s.Length, s.Trained)));
+        tracker._spans[result] = spans;
+    }
+
+    /// <summary>Records that <paramref name="result"/> is <paramref name="source"/> cut to <c>[start, start + result.Length)</c>.</summary>
+    public static void Cut(string source, string result, int start)
+    {
+        ContentTracker? tracker = _current;
+        if (tracker is null || ReferenceEquals(source, result) || !tracker._spans.TryGetValue(source, out var sourceSpans)) return;
+        var spans = new List<(int, int, bool)>();
+        foreach (var (offset, length, trained) in sourceSpans)
+        {
+            int a = Math.Max(offset, start), b = Math.Min(offset + length, start + result.Length);
+            if (b > a) spans.Add((a - start, b - a, trained));
+        }
+
+        if (spans.Count > 0) tracker._spans[result] = spans;
+    }
+
+    /// <summary>Called when <paramref name="text"/> is written at <paramref name="position"/>.</summary>
+    public static void Wrote(string text, int position)
+    {
+        ContentTracker? tracker = _current;
+        if (tracker is null || !tracker._spans.TryGetValue(text, out var spans)) return;
+        foreach (var (offset, length, trained) in spans)
+        {
+            tracker.ContentWritten.Add(new TextRange(position + offset, length));
+            if (trained) tracker.Written.Add(new TextRange(position + offset, length));
+        }
+    }
+}
+#endif

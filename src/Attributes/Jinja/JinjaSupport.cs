@@ -1,0 +1,423 @@
+#if NET
+using System.ComponentModel;
+using System.Text;
+
+namespace Parley.Jinja;
+
+/// <summary>Arguments of a call, filter or test: positional values, then named ones.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public readonly struct JinjaArgs
+{
+    private static readonly JinjaValue[] NoValues = [];
+    private static readonly string[] NoNames = [];
+
+    /// <summary>Creates arguments.</summary>
+    public JinjaArgs(JinjaValue[]? positional, string[]? names = null, JinjaValue[]? named = null)
+    {
+        Positional = positional ?? NoValues;
+        Names = names ?? NoNames;
+        Named = named ?? NoValues;
+    }
+
+    /// <summary>No arguments.</summary>
+    public static JinjaArgs Empty => new(null);
+
+    /// <summary>Positional values.</summary>
+    public JinjaValue[] Positional { get; }
+
+    /// <summary>Names of the named values.</summary>
+    public string[] Names { get; }
+
+    /// <summary>Named values.</summary>
+    public JinjaValue[] Named { get; }
+
+    /// <summary>Arguments with <c>*splat</c> appended to the positional values and <c>**kwargs</c> merged.</summary>
+    public static JinjaArgs Spread(JinjaValue[] positional, string[] names, JinjaValue[] named, JinjaValue splat, JinjaValue keywordSplat)
+    {
+        var p = new List<JinjaValue>(positional);
+        if (!splat.IsUndefined) p.AddRange(JinjaRuntime.Iterate(splat));
+        var n = new List<string>(names);
+        var v = new List<JinjaValue>(named);
+        if (keywordSplat.Kind == JinjaKind.Dict)
+        {
+            foreach (KeyValuePair<JinjaValue, JinjaValue> pair in keywordSplat.AsDict)
+            {
+                n.Add(pair.Key.ToString());
+                v.Add(pair.Value);
+            }
+        }
+
+        return new JinjaArgs(p.ToArray(), n.ToArray(), v.ToArray());
+    }
+
+    /// <summary>Number of positional values.</summary>
+    public int Count => Positional.Length;
+
+    /// <summary>The argument at <paramref name="index"/> or named <paramref name="name"/>.</summary>
+    public bool TryGet(int index, string name, out JinjaValue value)
+    {
+        for (int i = 0; i < Names.Length; i++)
+        {
+            if (Names[i] == name)
+            {
+                value = Named[i];
+                return true;
+            }
+        }
+
+        if (index >= 0 && index < Positional.Length)
+        {
+            value = Positional[index];
+            return true;
+        }
+
+        value = default;
+        return false;
+    }
+
+    /// <summary>The argument, or <paramref name="fallback"/>.</summary>
+    public JinjaValue Get(int index, string name, JinjaValue fallback = default) => TryGet(index, name, out JinjaValue v) ? v : fallback;
+
+    /// <summary>The named argument, or undefined.</summary>
+    public JinjaValue GetNamed(string name) => TryGet(-1, name, out JinjaValue v) ? v : default;
+}
+
+/// <summary>The text a template writes, with the trainable ranges of <c>{% generation %}</c> blocks.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class JinjaOutput
+{
+    private readonly StringBuilder _text = new();
+    private readonly List<TextRange> _generation = new();
+    private int _generationStart = -1;
+    private int _depth;
+
+    /// <summary>Whether this is the top-level output of a formatted conversation, which records where answers land.</summary>
+    internal bool TracksContent { get; init; }
+
+    /// <summary>Characters written so far.</summary>
+    public int Length => _text.Length;
+
+    /// <summary>Ranges written inside generation blocks.</summary>
+    public IReadOnlyList<TextRange> GenerationRanges => _generation;
+
+    /// <summary>Whether a generation block was entered.</summary>
+    public bool HasGeneration { get; private set; }
+
+    /// <summary>Writes text.</summary>
+    public void Write(string text) => _text.Append(text);
+
+    /// <summary>Writes a value as Python's <c>str()</c>.</summary>
+    public void Write(JinjaValue value)
+    {
+        switch (value.Kind)
+        {
+            case JinjaKind.Undefined: break;
+            case JinjaKind.String:
+                if (TracksContent) ContentTracker.Wrote(value.AsString, _text.Length);
+                _text.Append(value.AsString);
+                break;
+            default: value.AppendRepr(_text); break;
+        }
+    }
+
+    /// <summary>Enters a generation block.</summary>
+    public void BeginGeneration()
+    {
+        HasGeneration = true;
+        if (_depth++ == 0) _generationStart = _text.Length;
+    }
+
+    /// <summary>Leaves a generation block.</summary>
+    public void EndGeneration()
+    {
+        if (--_depth == 0 && _text.Length > _generationStart)
+        {
+            _generation.Add(TextRange.FromBounds(_generationStart, _text.Length));
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => _text.ToString();
+}
+
+/// <summary>The <c>loop</c> variable of a for loop.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class JinjaLoop : IJinjaObject
+{
+    private readonly List<JinjaValue> _items;
+
+    /// <summary>Creates the loop object over the items.</summary>
+    public JinjaLoop(List<JinjaValue> items) => _items = items;
+
+    /// <summary>Zero-based index of the current iteration.</summary>
+    public int Index0 { get; set; }
+
+    /// <inheritdoc/>
+    public JinjaValue GetAttribute(string name) => name switch
+    {
+        "index" => JinjaValue.FromInt(Index0 + 1),
+        "index0" => JinjaValue.FromInt(Index0),
+        "revindex" => JinjaValue.FromInt(_items.Count - Index0),
+        "revindex0" => JinjaValue.FromInt(_items.Count - Index0 - 1),
+        "first" => JinjaValue.FromBool(Index0 == 0),
+        "last" => JinjaValue.FromBool(Index0 == _items.Count - 1),
+        "length" => JinjaValue.FromInt(_items.Count),
+        "depth" => JinjaValue.FromInt(1),
+        "depth0" => JinjaValue.FromInt(0),
+        "previtem" => Index0 > 0 ? _items[Index0 - 1] : default,
+        "nextitem" => Index0 + 1 < _items.Count ? _items[Index0 + 1] : default,
+        "cycle" => JinjaValue.FromCallable(args => args.Count == 0 ? default : args.Positional[Index0 % args.Count]),
+        "changed" => JinjaValue.FromCallable(Changed),
+        _ => default,
+    };
+
+    private JinjaValue? _last;
+
+    private JinjaValue Changed(JinjaArgs args)
+    {
+        JinjaValue current = JinjaValue.FromTuple([.. args.Positional]);
+        bool changed = _last is null || !_last.Value.Equals(current);
+        _last = current;
+        return JinjaValue.FromBool(changed);
+    }
+}
+
+/// <summary>The variables a template renders with.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class JinjaContext
+{
+    private readonly Dictionary<string, JinjaValue> _variables = new(StringComparer.Ordinal);
+
+    /// <summary>A variable, or undefined.</summary>
+    public JinjaValue Get(string name) => _variables.TryGetValue(name, out JinjaValue value) ? value : default;
+
+    /// <summary>A variable, or the global function when no variable has the name.</summary>
+    public JinjaValue GetOr(string name, JinjaCallable function) => _variables.TryGetValue(name, out JinjaValue value) ? value : JinjaValue.FromCallable(function);
+
+    /// <summary>Sets a variable.</summary>
+    public void Set(string name, JinjaValue value) => _variables[name] = value;
+
+    /// <summary>Whether a variable is set.</summary>
+    public bool Contains(string name) => _variables.ContainsKey(name);
+
+    /// <summary>The variables of a JSON object (messages, tools, flags …).</summary>
+    public static JinjaContext FromJson(System.Text.Json.JsonElement variables)
+    {
+        var context = new JinjaContext();
+        if (variables.ValueKind == System.Text.Json.JsonValueKind.Object)
+        {
+            foreach (System.Text.Json.JsonProperty property in variables.EnumerateObject())
+            {
+                context.Set(property.Name, JinjaJson.FromJson(property.Value));
+            }
+        }
+
+        return context;
+    }
+
+    /// <summary>The variables for a plain conversation: <c>messages</c>, <c>add_generation_prompt</c>, special tokens.</summary>
+    public static JinjaContext FromMessages(ReadOnlySpan<ChatMessage> messages, bool addGenerationPrompt, string? bos, string? eos)
+    {
+        var context = new JinjaContext();
+        var list = new List<JinjaValue>(messages.Length);
+        foreach (ChatMessage message in messages)
+        {
+            var dict = new JinjaDict();
+            dict.Set("role", JinjaValue.FromString(message.Role));
+            dict.Set("content", JinjaValue.FromString(message.Content));
+            ContentTracker.Current?.Register(message.Content, trained: message.Role == "assistant");
+            list.Add(JinjaValue.FromDict(dict));
+        }
+
+        context.Set("messages", JinjaValue.FromList(list));
+        context.Set("add_generation_prompt", JinjaValue.FromBool(addGenerationPrompt));
+        if (bos is not null) context.Set("bos_token", JinjaValue.FromString(bos));
+        if (eos is not null) context.Set("eos_token", JinjaValue.FromString(eos));
+        return context;
+    }
+}
+/// <summary>A compiled template's render method.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public delegate void JinjaRenderer(JinjaContext context, JinjaOutput output);
+
+/// <summary>Formatted text and its trainable ranges.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public readonly struct JinjaFormatted
+{
+    /// <summary>Creates the result.</summary>
+    public JinjaFormatted(string text, TextRange[] trainable, TextRange[] content)
+    {
+        Text = text;
+        Trainable = trainable;
+        Content = content;
+    }
+
+    /// <summary>The text.</summary>
+    public string Text { get; }
+
+    /// <summary>The trainable ranges.</summary>
+    public TextRange[] Trainable { get; }
+
+    /// <summary>Where message content was written, in output order (merged where ranges touch or overlap).</summary>
+    public TextRange[] Content { get; }
+}
+
+/// <summary>The <c>Format</c>/<c>TryFormat</c> surface of compiled Jinja templates.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class JinjaFormatting
+{
+    /// <summary>Renders a plain conversation as HF's <c>apply_chat_template</c> does, with the trainable ranges.</summary>
+    /// <remarks>
+    /// Trainable ranges are the template's <c>{% generation %}</c> blocks; a template without them trains the
+    /// content of each assistant message where the output holds it (messages are located in order).
+    /// </remarks>
+    public static JinjaFormatted Format(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name)
+    {
+        if (options.AddGenerationPrompt && options.ContinueFinalMessage) throw TemplateException.IncompatibleOptions(name);
+        if (options.ContinueFinalMessage && messages.Length == 0) throw TemplateException.NothingToContinue(name);
+        ContentTracker tracker = ContentTracker.Begin();
+        var output = new JinjaOutput { TracksContent = true };
+        try
+        {
+            JinjaContext context = JinjaContext.FromMessages(messages, options.AddGenerationPrompt, bos, eos);
+            render(context, output);
+        }
+        catch (TemplateException e) when (e.Template is null)
+        {
+            throw new TemplateException("Template '" + name + "': " + e.Message, name, -1, null);
+        }
+        finally
+        {
+            ContentTracker.End();
+        }
+
+        string text = output.ToString();
+        if (options.ContinueFinalMessage)
+        {
+            string final = messages[^1].Content.Trim();
+            int at = text.LastIndexOf(final, StringComparison.Ordinal);
+            if (at < 0)
+            {
+                throw new TemplateException("Template '" + name + "': ContinueFinalMessage needs the final message's content in the output, and the template does not write it as is.", name, messages.Length - 1, messages[^1].Role);
+            }
+
+            text = text.Substring(0, at + final.Length);
+        }
+
+        List<TextRange> ranges = [];
+        List<TextRange> contentRanges = [];
+        foreach (TextRange range in tracker.ContentWritten)
+        {
+            if (range.Start >= text.Length) continue;
+            AddSorted(contentRanges, TextRange.FromBounds(range.Start, Math.Min(range.End, text.Length)));
+        }
+
+        if (output.HasGeneration)
+        {
+            foreach (TextRange range in output.GenerationRanges)
+            {
+                if (range.Start >= text.Length) break;
+                ranges.Add(TextRange.FromBounds(range.Start, Math.Min(range.End, text.Length)));
+            }
+        }
+        else if (tracker.Written.Count > 0)
+        {
+            // Where the assistant messages' content strings were written (followed through '+', '~' and trim).
+            foreach (TextRange range in tracker.Written)
+            {
+                if (range.Start >= text.Length) break;
+                ranges.Add(TextRange.FromBounds(range.Start, Math.Min(range.End, text.Length)));
+            }
+        }
+        else
+        {
+            // The template transformed the content beyond tracking: locate each message's content in order.
+            int searchFrom = 0;
+            foreach (ChatMessage message in messages)
+            {
+                string content = message.Content;
+                if (content.Length == 0) continue;
+                int at = text.IndexOf(content, searchFrom, StringComparison.Ordinal);
+                if (at < 0)
+                {
+                    content = content.Trim();
+                    if (content.Length == 0) continue;
+                    at = text.IndexOf(content, searchFrom, StringComparison.Ordinal);
+                    if (at < 0) continue;
+                }
+
+                if (message.Role == "assistant") ranges.Add(new TextRange(at, content.Length));
+                if (tracker.ContentWritten.Count == 0) AddSorted(contentRanges, new TextRange(at, content.Length));
+                searchFrom = at + content.Length;
+            }
+        }
+
+        return new JinjaFormatted(text, [.. ranges], [.. contentRanges]);
+    }
+
+    // Content ranges are kept sorted and disjoint (a tokenizer walks them in order); touching or overlapping ones merge.
+    private static void AddSorted(List<TextRange> ranges, TextRange range)
+    {
+        if (range.Length == 0) return;
+        int at = ranges.Count;
+        while (at > 0 && ranges[at - 1].Start > range.Start) at--;
+        ranges.Insert(at, range);
+        for (int i = 0; i + 1 < ranges.Count;)
+        {
+            if (ranges[i].End >= ranges[i + 1].Start)
+            {
+                ranges[i] = TextRange.FromBounds(ranges[i].Start, Math.Max(ranges[i].End, ranges[i + 1].End));
+                ranges.RemoveAt(i + 1);
+            }
+            else
+            {
+                i++;
+            }
+        }
+    }
+
+    /// <summary>Copies a result into spans; false when either is too small.</summary>
+    public static bool TryCopy(in JinjaFormatted formatted, Span<char> destination, out int charsWritten, Span<TextRange> trainable, out int trainableCount, Span<TextRange> content, out int contentCount)
+    {
+        contentCount = 0;
+        if (formatted.Content.Length > content.Length || !TryCopy(in formatted, destination, out charsWritten, trainable, collectRanges: true, out trainableCount))
+        {
+            charsWritten = 0;
+            trainableCount = 0;
+            return false;
+        }
+
+        formatted.Content.AsSpan().CopyTo(content);
+        contentCount = formatted.Content.Length;
+        return true;
+    }
+
+    /// <summary>Copies a formatted result into the caller's spans; false when one is too small.</summary>
+    public static bool TryCopy(in JinjaFormatted formatted, Span<char> destination, out int charsWritten, Span<TextRange> trainable, bool collectRanges, out int trainableCount)
+    {
+        charsWritten = 0;
+        trainableCount = 0;
+        if (formatted.Text.Length > destination.Length || (collectRanges && formatted.Trainable.Length > trainable.Length)) return false;
+        formatted.Text.AsSpan().CopyTo(destination);
+        charsWritten = formatted.Text.Length;
+        if (collectRanges)
+        {
+            formatted.Trainable.AsSpan().CopyTo(trainable);
+            trainableCount = formatted.Trainable.Length;
+        }
+
+        return true;
+    }
+
+    /// <summary>Renders with the full variable model; declared special tokens fill <c>bos_token</c>/<c>eos_token</c> when absent.</summary>
+    public static string Render(JinjaRenderer render, System.Text.Json.JsonElement variables, string? bos, string? eos)
+    {
+        JinjaContext context = JinjaContext.FromJson(variables);
+        if (bos is not null && !context.Contains("bos_token")) context.Set("bos_token", JinjaValue.FromString(bos));
+        if (eos is not null && !context.Contains("eos_token")) context.Set("eos_token", JinjaValue.FromString(eos));
+        var output = new JinjaOutput();
+        render(context, output);
+        return output.ToString();
+    }
+}
+#endif

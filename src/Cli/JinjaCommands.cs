@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace Parley.Cli;
+
+/// <summary><c>parley render</c> and <c>parley check</c>: Jinja chat templates compiled at run time.</summary>
+internal static class JinjaCommands
+{
+    public static Command Render(TextWriter stdout)
+    {
+        var template = new Option<string>("--template") { Description = "A tokenizer_config.json (its chat_template, bos_token, eos_token) or a .jinja file.", Required = true };
+        var vars = new Option<string>("--vars") { Description = "A JSON file with the variables: messages (any fields), tools, documents, add_generation_prompt, custom flags.", Required = true };
+        var command = new Command("render", """
+            Renders a model's Jinja chat template exactly as HF transformers' apply_chat_template does, compiled to C# first.
+            Example: parley render --template Qwen3/tokenizer_config.json --vars conversation.json
+            """)
+        { template, vars };
+        command.SetAction(parse =>
+        {
+            string varsPath = parse.GetValue(vars)!;
+            if (!File.Exists(varsPath)) throw new FileNotFoundException($"--vars '{varsPath}': no such file.", varsPath);
+            using JsonDocument variables = ParseJson(varsPath);
+            LoadedJinjaTemplate loaded = JinjaTemplateLoader.Load(parse.GetValue(template)!);
+            stdout.Write(loaded.Render(variables.RootElement));
+            return ParleyCli.Ok;
+        });
+        return command;
+    }
+
+    public static Command Check(TextWriter stdout)
+    {
+        var file = new Argument<string>("file") { Description = "A tokenizer_config.json or a .jinja file." };
+        var command = new Command("check", """
+            Checks a Jinja chat template as the build does: syntax, unknown filters/tests/functions, unsupported features,
+            each with its line and column. Exit code 1 when there is any.
+            Example: parley check tokenizer_config.json
+            """)
+        { file };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(file)!;
+            IReadOnlyList<string> problems = JinjaTemplateLoader.Check(path);
+            foreach (string problem in problems) stdout.WriteLine(problem);
+            if (problems.Count == 0) stdout.WriteLine($"{path}: ok");
+            return problems.Count == 0 ? ParleyCli.Ok : ParleyCli.BadInput;
+        });
+        return command;
+    }
+
+    private static JsonDocument ParseJson(string path)
+    {
+        try
+        {
+            return JsonDocument.Parse(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new CliInputException($"{path}:{(e.LineNumber ?? 0) + 1}: not valid JSON: {e.Message}");
+        }
+    }
+}

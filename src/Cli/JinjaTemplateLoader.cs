@@ -1,0 +1,102 @@
+using System.Reflection;
+using System.Runtime.Loader;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Parley.Generators.Jinja;
+
+namespace Parley.Cli;
+
+/// <summary>A Jinja template compiled at run time: the generator's emitter, compiled in memory by Roslyn.</summary>
+internal sealed record LoadedJinjaTemplate(IChatTemplate Template, Func<System.Text.Json.JsonElement, string> Render);
+
+/// <summary>
+/// Loads a chat template from a <c>tokenizer_config.json</c> or a <c>.jinja</c> file and compiles it with the same
+/// front end and emitter the source generator uses (the Regex-generator / RegexOptions.Compiled split). Compiled
+/// assemblies are cached by the hash of their source, so a template is compiled once per machine.
+/// </summary>
+internal static class JinjaTemplateLoader
+{
+    private const string ClassName = "CompiledTemplate";
+    private const string Namespace = "Parley.RunTime";
+
+    /// <summary>Reads the template text and its BOS/EOS from a file.</summary>
+    /// <exception cref="CliInputException">The file holds no chat template.</exception>
+    public static (string Template, string? Bos, string? Eos) Read(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"--template '{path}': no such file (give a tokenizer_config.json, a .jinja file or a built-in name).", path);
+        string text = File.ReadAllText(path);
+        if (!path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return (text, null, null);
+        string? problem = JinjaCompiler.ReadTokenizerConfig(text, null, out string template, out string? bos, out string? eos);
+        if (problem is not null) throw new CliInputException($"{path}: {problem}");
+        return (template, bos, eos);
+    }
+
+    /// <summary>The problems of a template file, each as <c>file:line:column: message</c>.</summary>
+    public static IReadOnlyList<string> Check(string path)
+    {
+        var (template, _, _) = Read(path);
+        return JinjaCompiler.Check(template).Select(p => $"{path}:{p.Line}:{p.Column}: {p.Kind}: {p.Message}").ToList();
+    }
+
+    /// <summary>Compiles (or loads from the cache) the template in <paramref name="path"/>.</summary>
+    /// <exception cref="CliInputException">The template has errors (listed with their positions).</exception>
+    public static LoadedJinjaTemplate Load(string path)
+    {
+        var (template, bos, eos) = Read(path);
+        IReadOnlyList<JinjaProblem> problems = JinjaCompiler.Check(template);
+        if (problems.Count > 0)
+        {
+            throw new CliInputException(string.Join(Environment.NewLine, problems.Select(p => $"{path}:{p.Line}:{p.Column}: {p.Kind}: {p.Message}")));
+        }
+
+        string source = JinjaCompiler.GenerateSource(template, ClassName, Namespace, bos, eos);
+        Assembly assembly = LoadCached(source);
+        Type type = assembly.GetType($"{Namespace}.{ClassName}", throwOnError: true)!;
+        var instance = (IChatTemplate)type.GetProperty("Instance", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
+        var render = type.GetMethod("Render", BindingFlags.Public | BindingFlags.Static, [typeof(System.Text.Json.JsonElement)])!
+            .CreateDelegate<Func<System.Text.Json.JsonElement, string>>();
+        return new LoadedJinjaTemplate(instance, render);
+    }
+
+    private static Assembly LoadCached(string source)
+    {
+        string hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(source + typeof(ChatMessage).Assembly.ManifestModule.ModuleVersionId)))[..32];
+        string directory = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "parley", "templates");
+        string file = Path.Combine(directory, $"template-{hash}.dll");
+        if (!File.Exists(file))
+        {
+            Directory.CreateDirectory(directory);
+            byte[] image = Compile(source, $"ParleyTemplate_{hash}");
+            string temporary = file + "." + Environment.ProcessId + ".tmp";
+            File.WriteAllBytes(temporary, image);
+            File.Move(temporary, file, overwrite: true);
+        }
+
+        return AssemblyLoadContext.Default.LoadFromAssemblyPath(file);
+    }
+
+    private static byte[] Compile(string source, string assemblyName)
+    {
+        string[] platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
+        IEnumerable<MetadataReference> references = platform
+            .Append(typeof(ChatMessage).Assembly.Location)
+            .Distinct()
+            .Select(path => MetadataReference.CreateFromFile(path));
+        var compilation = CSharpCompilation.Create(
+            assemblyName,
+            [CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest))],
+            references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable));
+        using var image = new MemoryStream();
+        var result = compilation.Emit(image);
+        if (!result.Success)
+        {
+            throw new InvalidOperationException("The compiled template did not build (a Parley bug; please report it):" + Environment.NewLine
+                + string.Join(Environment.NewLine, result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+        }
+
+        return image.ToArray();
+    }
+}

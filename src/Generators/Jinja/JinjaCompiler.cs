@@ -1,0 +1,52 @@
+using System.Collections.Generic;
+using Parley.Generators.Emit;
+using Parley.Generators.Model;
+using Parley.Generators.Parsing;
+
+namespace Parley.Generators.Jinja
+{
+    /// <summary>
+    /// The generator's Jinja front end and emitter for use at run time (the CLI's <c>render</c> and <c>check</c>):
+    /// check a template, read a tokenizer_config.json, or produce the same C# class the generator emits, to compile
+    /// in memory with Roslyn.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// string source = JinjaCompiler.GenerateSource(template, "Compiled", "Parley.RunTime", bos: "&lt;s&gt;", eos: "&lt;/s&gt;");
+    /// // compile with Roslyn against Parley.Attributes, load, call Compiled.Render(variables)
+    /// </code>
+    /// </example>
+    public static class JinjaCompiler
+    {
+        /// <summary>Every problem of <paramref name="template"/> with its line and column (empty when it compiles).</summary>
+        public static IReadOnlyList<JinjaProblem> Check(string template)
+        {
+            var problems = new List<JinjaProblem>();
+            JinjaChecks.Check(template, problems);
+            return problems;
+        }
+
+        /// <summary>The C# source of a static class compiling <paramref name="template"/>, as the generator emits it.</summary>
+        /// <exception cref="JinjaSyntaxException">The template has a problem (see <see cref="Check"/>).</exception>
+        public static string GenerateSource(string template, string className, string? @namespace = null, string? bos = null, string? eos = null)
+        {
+            IReadOnlyList<JinjaProblem> problems = Check(template);
+            if (problems.Count > 0)
+            {
+                JinjaProblem first = problems[0];
+                throw new JinjaSyntaxException(first.Message, first.Line, first.Column, first.Kind == "unsupported", first.Length);
+            }
+
+            var spec = new JinjaSpec(@namespace, EquatableArray<ContainingTypeSpec>.Empty, className, template, bos, eos);
+            return JinjaClassEmitter.Emit(spec, emitInstance: true);
+        }
+
+        /// <summary>
+        /// Reads a tokenizer_config.json: its <c>chat_template</c> (a string, or the template named
+        /// <paramref name="name"/> — default <c>default</c> — of a list) and its <c>bos_token</c>/<c>eos_token</c>
+        /// (strings or <c>{"content": ...}</c>). Returns null on success, else what is wrong.
+        /// </summary>
+        public static string? ReadTokenizerConfig(string json, string? name, out string template, out string? bos, out string? eos) =>
+            JinjaTemplateParser.ReadTokenizerConfig(json, name, out template, out bos, out eos);
+    }
+}

@@ -1,0 +1,703 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Parley.Generators.Jinja
+{
+    /// <summary>
+    /// Turns a parsed template into straight C#: one method that appends to a <c>Parley.Jinja.JinjaOutput</c>, with
+    /// template text as string literals, variables as C# locals resolved at compile time, loops as <c>for</c>
+    /// statements, macros as lambdas, and filters, tests and operators as direct calls into <c>Parley.Jinja</c>.
+    /// </summary>
+    public sealed class JinjaEmitter
+    {
+        private const string V = "global::Parley.Jinja.JinjaValue";
+        private const string R = "global::Parley.Jinja.JinjaRuntime";
+        private const string Args = "global::Parley.Jinja.JinjaArgs";
+        private const string Out = "global::Parley.Jinja.JinjaOutput";
+
+        private readonly StringBuilder _body = new();
+        private readonly Dictionary<string, string> _free = new();
+        private int _indent;
+        private int _counter;
+        private Frame _frame;
+
+        private sealed class Frame
+        {
+            public Frame(Frame? parent, string output)
+            {
+                Parent = parent;
+                Output = output;
+            }
+
+            public Frame? Parent { get; }
+
+            public string Output { get; }
+
+            public Dictionary<string, string> Locals { get; } = new();
+        }
+
+        private JinjaEmitter(int indent)
+        {
+            _indent = indent;
+            _frame = new Frame(null, "__o");
+        }
+
+        /// <summary>
+        /// The C# statements of the method <c>static void {name}(JinjaContext __ctx, JinjaOutput __o)</c> rendering
+        /// <paramref name="template"/>, indented by <paramref name="indent"/> levels.
+        /// </summary>
+        public static string EmitRenderMethod(JinjaTemplate template, string methodName, int indent)
+        {
+            var emitter = new JinjaEmitter(indent + 1);
+            emitter.DeclareFrameLocals(template.Body, emitter._frame, fromContext: true);
+            int declarationsEnd = emitter._body.Length;
+            emitter.Body(template.Body);
+            string statements = emitter._body.ToString();
+            var text = new StringBuilder();
+            string pad = new string(' ', indent * 4);
+            text.Append(pad).Append("private static void ").Append(methodName).Append("(global::Parley.Jinja.JinjaContext __ctx, ").Append(Out).Append(" __o)\n");
+            text.Append(pad).Append("{\n");
+            text.Append(statements, 0, declarationsEnd);
+            foreach (KeyValuePair<string, string> free in emitter._free)
+            {
+                text.Append(pad).Append("    ").Append(V).Append(' ').Append(free.Value).Append(" = __ctx.Get(").Append(Literal(free.Key)).Append(");\n");
+            }
+
+            text.Append(statements, declarationsEnd, statements.Length - declarationsEnd);
+            text.Append(pad).Append("}\n");
+            return text.ToString();
+        }
+
+        private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
+
+        private void Line(string line)
+        {
+            _body.Append(' ', _indent * 4).Append(line).Append('\n');
+        }
+
+        private void Open(string line)
+        {
+            if (line.Length > 0)
+            {
+                Line(line);
+            }
+
+            Line("{");
+            _indent++;
+        }
+
+        private void Close()
+        {
+            _indent--;
+            Line("}");
+        }
+
+        private string Temp(string prefix) => "__" + prefix + (++_counter).ToString(CultureInfo.InvariantCulture);
+
+        private static string Sanitize(string name)
+        {
+            var sb = new StringBuilder();
+            foreach (char c in name)
+            {
+                if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')
+                {
+                    sb.Append(c);
+                }
+                else
+                {
+                    sb.Append("_x").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                }
+            }
+
+            return sb.ToString();
+        }
+
+        // ---- frames and names ----
+
+        private static void CollectAssigned(List<JStmt> body, HashSet<string> names)
+        {
+            foreach (JStmt s in body)
+            {
+                switch (s)
+                {
+                    case JSet set:
+                        CollectTargets(set.Target, names);
+                        if (set.Body is not null) CollectAssigned(set.Body, names);
+                        break;
+                    case JMacro macro:
+                        names.Add(macro.Name);
+                        break;
+                    case JIf i:
+                        foreach (var b in i.Branches) CollectAssigned(b.Value, names);
+                        if (i.Else is not null) CollectAssigned(i.Else, names);
+                        break;
+                    case JFor f:
+                        if (f.Else is not null) CollectAssigned(f.Else, names);
+                        break;
+                    case JFilterBlock fb:
+                        CollectAssigned(fb.Body, names);
+                        break;
+                    case JGeneration g:
+                        CollectAssigned(g.Body, names);
+                        break;
+                }
+            }
+        }
+
+        private static void CollectTargets(JExpr target, HashSet<string> names)
+        {
+            if (target is JName n)
+            {
+                names.Add(n.Name);
+            }
+            else if (target is JList l)
+            {
+                foreach (JExpr item in l.Items) CollectTargets(item, names);
+            }
+        }
+
+        // Declares the frame's assigned names as locals, initialised from the enclosing scope (or the context).
+        private void DeclareFrameLocals(List<JStmt> body, Frame frame, bool fromContext)
+        {
+            var names = new HashSet<string>();
+            CollectAssigned(body, names);
+            foreach (string name in names.OrderBy(n => n, System.StringComparer.Ordinal))
+            {
+                if (frame.Locals.ContainsKey(name)) continue;
+                string initial = fromContext ? "__ctx.Get(" + Literal(name) + ")" : Resolve(name, frame.Parent);
+                string local = Temp("v") + "_" + Sanitize(name);
+                Line(V + " " + local + " = " + initial + ";");
+                frame.Locals[name] = local;
+            }
+        }
+
+        private string Resolve(string name, Frame? frame)
+        {
+            for (Frame? f = frame; f is not null; f = f.Parent)
+            {
+                if (f.Locals.TryGetValue(name, out string? local)) return local;
+            }
+
+            if (!_free.TryGetValue(name, out string? global))
+            {
+                global = "__g_" + Sanitize(name);
+                _free[name] = global;
+            }
+
+            return global;
+        }
+
+        private bool IsLocal(string name)
+        {
+            for (Frame? f = _frame; f is not null; f = f.Parent)
+            {
+                if (f.Locals.ContainsKey(name)) return true;
+            }
+
+            return false;
+        }
+
+        // ---- statements ----
+
+        private void Body(List<JStmt> body)
+        {
+            foreach (JStmt s in body)
+            {
+                Stmt(s);
+            }
+        }
+
+        private void Stmt(JStmt s)
+        {
+            string o = _frame.Output;
+            switch (s)
+            {
+                case JText t:
+                    Line(o + ".Write(" + Literal(t.Text) + ");");
+                    break;
+                case JOutput output:
+                    if (output.Expr is JConst { Value: string text })
+                    {
+                        Line(o + ".Write(" + Literal(text) + ");");
+                    }
+                    else if (ConstString(output.Expr) is { } folded)
+                    {
+                        Line(o + ".Write(" + Literal(folded) + ");");
+                    }
+                    else if (output.Expr is JBinary { Op: "+" or "~" } chain && Flatten(chain, chain.Op) is { Count: > 1 } parts)
+                    {
+                        EmitWriteChain(chain.Op, parts);
+                    }
+                    else
+                    {
+                        Line(o + ".Write(" + Expr(output.Expr) + ");");
+                    }
+
+                    break;
+                case JIf i:
+                    for (int b = 0; b < i.Branches.Count; b++)
+                    {
+                        Open((b == 0 ? "if (" : "else if (") + Truthy(i.Branches[b].Key) + ")");
+                        Body(i.Branches[b].Value);
+                        Close();
+                    }
+
+                    if (i.Else is not null)
+                    {
+                        Open("else");
+                        Body(i.Else);
+                        Close();
+                    }
+
+                    break;
+                case JFor f:
+                    EmitFor(f);
+                    break;
+                case JSet set:
+                    EmitSet(set);
+                    break;
+                case JMacro macro:
+                    Line(Resolve(macro.Name, _frame) + " = " + MacroLambda(macro.Name, macro.Params, macro.Body) + ";");
+                    break;
+                case JCallBlock call:
+                {
+                    string caller = MacroLambda("caller", call.Params, call.Body);
+                    Line(o + ".Write(" + CallExpr(call.Call, caller) + ");");
+                    break;
+                }
+
+                case JFilterBlock fb:
+                {
+                    string captured = Capture(fb.Body);
+                    string value = V + ".FromString(" + captured + ".ToString())";
+                    foreach (JFilter filter in fb.Filters) value = FilterCall(filter, value);
+                    Line(o + ".Write(" + value + ");");
+                    break;
+                }
+
+                case JGeneration g:
+                    Line(o + ".BeginGeneration();");
+                    Body(g.Body);
+                    Line(o + ".EndGeneration();");
+                    break;
+                case JLoopControl control:
+                    Line(control.IsBreak ? "break;" : "continue;");
+                    break;
+                case JWith w:
+                {
+                    Open("");
+                    var frame = new Frame(_frame, _frame.Output);
+                    var values = w.Assignments.Select(a => Expr(a.Value)).ToList();
+                    _frame = frame;
+                    for (int k = 0; k < w.Assignments.Count; k++)
+                    {
+                        if (w.Assignments[k].Key is JName n)
+                        {
+                            string local = Temp("v") + "_" + Sanitize(n.Name);
+                            Line(V + " " + local + " = " + values[k] + ";");
+                            frame.Locals[n.Name] = local;
+                        }
+                    }
+
+                    DeclareFrameLocals(w.Body, frame, fromContext: false);
+                    Body(w.Body);
+                    _frame = frame.Parent!;
+                    Close();
+                    break;
+                }
+            }
+        }
+
+        // The operands of a left-nested chain of one operator: ((a + b) + c) gives [a, b, c].
+        private static List<JExpr> Flatten(JExpr e, string op)
+        {
+            var parts = new List<JExpr>();
+            while (e is JBinary b && b.Op == op)
+            {
+                parts.Insert(0, b.Right);
+                e = b.Left;
+            }
+
+            parts.Insert(0, e);
+            return parts;
+        }
+
+        // {{ a ~ b ~ c }} writes each piece (str() of each is what '~' joins); {{ a + 'lit' + c }} writes the pieces
+        // when all are strings (no concatenated temporaries) and otherwise falls back to Python's '+'.
+        private void EmitWriteChain(string op, List<JExpr> parts)
+        {
+            string o = _frame.Output;
+            if (op == "~")
+            {
+                foreach (JExpr part in parts)
+                {
+                    Line(o + ".Write(" + (ConstString(part) is { } text ? Literal(text) : Expr(part)) + ");");
+                }
+
+                return;
+            }
+
+            Line("{");
+            _indent++;
+            var names = new List<string>();
+            var checks = new List<string>();
+            foreach (JExpr part in parts)
+            {
+                if (ConstString(part) is { } text)
+                {
+                    names.Add(Literal(text));
+                    continue;
+                }
+
+                string name = Temp("s");
+                Line(V + " " + name + " = " + Expr(part) + ";");
+                names.Add(name);
+                checks.Add(name + ".IsString");
+            }
+
+            string sum = V + ".FromString(" + names[0] + ")";
+            if (!names[0].StartsWith("\"", System.StringComparison.Ordinal)) sum = names[0];
+            for (int k = 1; k < names.Count; k++)
+            {
+                string operand = names[k].StartsWith("\"", System.StringComparison.Ordinal) ? V + ".FromString(" + names[k] + ")" : names[k];
+                sum = R + ".Add(" + sum + ", " + operand + ")";
+            }
+
+            Open(checks.Count == 0 ? "if (true)" : "if (" + string.Join(" && ", checks) + ")");
+            foreach (string name in names)
+            {
+                Line(o + ".Write(" + name + ");");
+            }
+
+            Close();
+            Open("else");
+            Line(o + ".Write(" + sum + ");");
+            Close();
+            _indent--;
+            Line("}");
+        }
+
+        private string Capture(List<JStmt> body)
+        {
+            string output = Temp("o");
+            Line("var " + output + " = new " + Out + "();");
+            var frame = new Frame(_frame, output);
+            foreach (var local in _frame.Locals) frame.Locals[local.Key] = local.Value;
+            Frame saved = _frame;
+            _frame = frame;
+            Body(body);
+            _frame = saved;
+            return output;
+        }
+
+        private void EmitSet(JSet set)
+        {
+            string value;
+            if (set.Body is not null)
+            {
+                string captured = Capture(set.Body);
+                value = V + ".FromString(" + captured + ".ToString())";
+                foreach (JFilter filter in set.Filters) value = FilterCall(filter, value);
+            }
+            else
+            {
+                value = Expr(set.Value!);
+            }
+
+            Assign(set.Target, value);
+        }
+
+        private void Assign(JExpr target, string value)
+        {
+            switch (target)
+            {
+                case JName n:
+                    Line(Resolve(n.Name, _frame) + " = " + value + ";");
+                    break;
+                case JGetAttr a:
+                    Line(R + ".SetAttr(" + Expr(a.Target) + ", " + Literal(a.Attr) + ", " + value + ");");
+                    break;
+                case JList l:
+                    string unpacked = Temp("u");
+                    Line("var " + unpacked + " = " + R + ".Unpack(" + value + ", " + l.Items.Count.ToString(CultureInfo.InvariantCulture) + ");");
+                    for (int k = 0; k < l.Items.Count; k++)
+                    {
+                        Assign(l.Items[k], unpacked + "[" + k.ToString(CultureInfo.InvariantCulture) + "]");
+                    }
+
+                    break;
+            }
+        }
+
+        private void EmitFor(JFor f)
+        {
+            string source = Temp("items");
+            Open("");
+            Line("var " + source + " = " + R + ".Iterate(" + Expr(f.Iter) + ");");
+            var frame = new Frame(_frame, _frame.Output);
+            var targets = new HashSet<string>();
+            CollectTargets(f.Target, targets);
+            foreach (string name in targets.OrderBy(n => n, System.StringComparer.Ordinal))
+            {
+                string local = Temp("v") + "_" + Sanitize(name);
+                Line(V + " " + local + " = default;");
+                frame.Locals[name] = local;
+            }
+
+            string loopLocal = Temp("v") + "_loop";
+            Line(V + " " + loopLocal + " = default;");
+            frame.Locals["loop"] = loopLocal;
+            _frame = frame;
+            var assigned = new HashSet<string>();
+            CollectAssigned(f.Body, assigned);
+            foreach (string name in assigned.OrderBy(n => n, System.StringComparer.Ordinal))
+            {
+                if (frame.Locals.ContainsKey(name)) continue;
+                string local = Temp("v") + "_" + Sanitize(name);
+                Line(V + " " + local + " = " + Resolve(name, frame.Parent) + ";");
+                frame.Locals[name] = local;
+            }
+
+            string items = source;
+            if (f.Filter is not null)
+            {
+                items = Temp("filtered");
+                Line("var " + items + " = new global::System.Collections.Generic.List<" + V + ">();");
+                string element = Temp("e");
+                Open("foreach (var " + element + " in " + source + ")");
+                Assign(f.Target, element);
+                Line("if (" + Truthy(f.Filter) + ") " + items + ".Add(" + element + ");");
+                Close();
+            }
+
+            string loop = Temp("loop");
+            string index = Temp("i");
+            Line("var " + loop + " = new global::Parley.Jinja.JinjaLoop(" + items + ");");
+            Line(loopLocal + " = " + V + ".FromObject(" + loop + ");");
+            Open("for (int " + index + " = 0; " + index + " < " + items + ".Count; " + index + "++)");
+            Line(loop + ".Index0 = " + index + ";");
+            Assign(f.Target, items + "[" + index + "]");
+            Body(f.Body);
+            Close();
+            _frame = frame.Parent!;
+            if (f.Else is not null)
+            {
+                Open("if (" + items + ".Count == 0)");
+                Body(f.Else);
+                Close();
+            }
+
+            Close();
+        }
+
+        private string MacroLambda(string name, List<JParam> parameters, List<JStmt> body)
+        {
+            string args = Temp("a");
+            string output = Temp("o");
+            var saved = new StringBuilder(_body.ToString());
+            _body.Clear();
+            int savedIndent = _indent;
+            _indent = 1;
+            var frame = new Frame(_frame, output);
+            _frame = frame;
+            for (int k = 0; k < parameters.Count; k++)
+            {
+                string local = Temp("v") + "_" + Sanitize(parameters[k].Name);
+                string found = Temp("p");
+                string fallback = parameters[k].Default is { } d ? Expr(d) : "default";
+                Line(V + " " + local + " = " + args + ".TryGet(" + k.ToString(CultureInfo.InvariantCulture) + ", " + Literal(parameters[k].Name) + ", out var " + found + ") ? " + found + " : " + fallback + ";");
+                frame.Locals[parameters[k].Name] = local;
+            }
+
+            if (!frame.Locals.ContainsKey("caller"))
+            {
+                string caller = Temp("v") + "_caller";
+                Line(V + " " + caller + " = " + args + ".GetNamed(\"caller\");");
+                frame.Locals["caller"] = caller;
+            }
+
+            string varargs = Temp("v") + "_varargs";
+            Line(V + " " + varargs + " = " + R + ".NewTuple(" + args + ".Positional.Length > " + parameters.Count.ToString(CultureInfo.InvariantCulture) + " ? global::System.Linq.Enumerable.ToArray(global::System.Linq.Enumerable.Skip(" + args + ".Positional, " + parameters.Count.ToString(CultureInfo.InvariantCulture) + ")) : global::System.Array.Empty<" + V + ">());");
+            frame.Locals["varargs"] = varargs;
+            DeclareFrameLocals(body, frame, fromContext: false);
+            Line("var " + output + " = new " + Out + "();");
+            Body(body);
+            Line("return " + V + ".FromString(" + output + ".ToString());");
+            _frame = frame.Parent!;
+            string lambdaBody = _body.ToString();
+            _body.Clear();
+            _body.Append(saved);
+            _indent = savedIndent;
+            string pad = new string(' ', _indent * 4);
+            var lambda = new StringBuilder();
+            lambda.Append(V).Append(".FromCallable((").Append(Args).Append(' ').Append(args).Append(") =>\n");
+            lambda.Append(pad).Append("{\n");
+            foreach (string line in lambdaBody.Split('\n'))
+            {
+                if (line.Length > 0) lambda.Append(pad).Append(line).Append('\n');
+            }
+
+            lambda.Append(pad).Append("})");
+            _ = name;
+            return lambda.ToString();
+        }
+
+        // ---- expressions ----
+
+        private string Truthy(JExpr e) => e switch
+        {
+            JUnary { Op: "not" } u => "!(" + Truthy(u.Operand) + ")",
+            JBinary { Op: "and" } b => "(" + Truthy(b.Left) + " && " + Truthy(b.Right) + ")",
+            JBinary { Op: "or" } b => "(" + Truthy(b.Left) + " || " + Truthy(b.Right) + ")",
+            JTest t => TestBool(t),
+            JConst { Value: bool value } => value ? "true" : "false",
+            _ => Expr(e) + ".IsTrue",
+        };
+
+        private static string? ConstString(JExpr e) => e switch
+        {
+            JConst { Value: string s } => s,
+            JBinary { Op: "+" or "~" } b when ConstString(b.Left) is { } l && ConstString(b.Right) is { } r => l + r,
+            _ => null,
+        };
+
+        private string Expr(JExpr e)
+        {
+            switch (e)
+            {
+                case JConst c:
+                    return Const(c.Value);
+                case JName n:
+                    if (!IsLocal(n.Name) && JinjaChecks.Functions.TryGetValue(n.Name, out string? function) && !_free.ContainsKey(n.Name))
+                    {
+                        return "__ctx.GetOr(" + Literal(n.Name) + ", " + R + "." + function + ")";
+                    }
+
+                    return Resolve(n.Name, _frame);
+                case JGetAttr a:
+                    return R + ".GetAttr(" + Expr(a.Target) + ", " + Literal(a.Attr) + ")";
+                case JGetItem gi:
+                    if (gi.Index is JSlice slice)
+                    {
+                        return R + ".Slice(" + Expr(gi.Target) + ", " + Optional(slice.Start) + ", " + Optional(slice.Stop) + ", " + Optional(slice.Step) + ")";
+                    }
+
+                    return R + ".GetItem(" + Expr(gi.Target) + ", " + Expr(gi.Index) + ")";
+                case JCall call:
+                    return CallExpr(call, null);
+                case JFilter f:
+                    return FilterCall(f, Expr(f.Target!));
+                case JTest t:
+                    return V + ".FromBool(" + TestBool(t) + ")";
+                case JUnary u:
+                    return u.Op switch
+                    {
+                        "not" => V + ".FromBool(!" + Truthy(u.Operand) + ")",
+                        "-" => R + ".Negate(" + Expr(u.Operand) + ")",
+                        _ => R + ".Plus(" + Expr(u.Operand) + ")",
+                    };
+                case JBinary b:
+                    if (ConstString(b) is { } folded) return V + ".FromString(" + Literal(folded) + ")";
+                    if (b.Op is "and" or "or")
+                    {
+                        string t = Temp("t");
+                        string left = Expr(b.Left);
+                        string right = Expr(b.Right);
+                        return b.Op == "and"
+                            ? "(" + left + " is var " + t + " && !" + t + ".IsTrue ? " + t + " : " + right + ")"
+                            : "(" + left + " is var " + t + " && " + t + ".IsTrue ? " + t + " : " + right + ")";
+                    }
+
+                    string method = b.Op switch
+                    {
+                        "+" => "Add", "-" => "Subtract", "*" => "Multiply", "/" => "Divide", "//" => "FloorDivide", "%" => "Modulo",
+                        "**" => "Power", "~" => "Concat", "==" => "Eq", "!=" => "Ne", "<" => "Lt", "<=" => "Le", ">" => "Gt",
+                        ">=" => "Ge", "in" => "In", "not in" => "NotIn",
+                        _ => throw new JinjaSyntaxException("Unknown operator '" + b.Op + "'", b.Line, b.Column),
+                    };
+                    return R + "." + method + "(" + Expr(b.Left) + ", " + Expr(b.Right) + ")";
+                case JCond cond:
+                    return "(" + Truthy(cond.Test) + " ? " + Expr(cond.Then) + " : " + (cond.Else is null ? V + ".Undefined" : Expr(cond.Else)) + ")";
+                case JList l:
+                    return R + (l.IsTuple ? ".NewTuple(" : ".NewList(") + string.Join(", ", l.Items.Select(Expr)) + ")";
+                case JDict d:
+                    return R + ".NewDict(" + string.Join(", ", d.Items.Select(p => Expr(p.Key) + ", " + Expr(p.Value))) + ")";
+                default:
+                    throw new JinjaSyntaxException("Unexpected expression", e.Line, e.Column);
+            }
+        }
+
+        private string Optional(JExpr? e) => e is null ? "default" : Expr(e);
+
+        private static string Const(object value) => value switch
+        {
+            bool b => b ? V + ".True" : V + ".False",
+            long l => V + ".FromInt(" + l.ToString(CultureInfo.InvariantCulture) + "L)",
+            double d => V + ".FromFloat(" + d.ToString("R", CultureInfo.InvariantCulture) + "D)",
+            string s => V + ".FromString(" + Literal(s) + ")",
+            _ => V + ".None",
+        };
+
+        private string ArgsExpr(JArgs args, string? caller)
+        {
+            var names = args.Named.Select(n => n.Key).ToList();
+            var values = args.Named.Select(n => Expr(n.Value)).ToList();
+            if (caller is not null)
+            {
+                names.Add("caller");
+                values.Add(caller);
+            }
+
+            string positional = args.Positional.Count == 0 ? "null" : "new " + V + "[] { " + string.Join(", ", args.Positional.Select(Expr)) + " }";
+            string nameArray = names.Count == 0 ? "null" : "new string[] { " + string.Join(", ", names.Select(Literal)) + " }";
+            string valueArray = values.Count == 0 ? "null" : "new " + V + "[] { " + string.Join(", ", values) + " }";
+            if (args.Splat is not null || args.KeywordSplat is not null)
+            {
+                return Args + ".Spread(" + (positional == "null" ? "global::System.Array.Empty<" + V + ">()" : positional) + ", "
+                    + (nameArray == "null" ? "global::System.Array.Empty<string>()" : nameArray) + ", "
+                    + (valueArray == "null" ? "global::System.Array.Empty<" + V + ">()" : valueArray) + ", "
+                    + Optional(args.Splat) + ", " + Optional(args.KeywordSplat) + ")";
+            }
+
+            if (positional == "null" && nameArray == "null") return Args + ".Empty";
+            return "new " + Args + "(" + positional + ", " + nameArray + ", " + valueArray + ")";
+        }
+
+        private string CallExpr(JCall call, string? caller)
+        {
+            string args = ArgsExpr(call.Args, caller);
+            switch (call.Callee)
+            {
+                case JGetAttr a:
+                    return R + ".CallMethod(" + Expr(a.Target) + ", " + Literal(a.Attr) + ", " + args + ")";
+                case JName n when !IsLocal(n.Name) && JinjaChecks.Functions.TryGetValue(n.Name, out string? function) && !_free.ContainsKey(n.Name):
+                    return R + "." + function + "(" + args + ")";
+                default:
+                    return R + ".Invoke(" + Expr(call.Callee) + ", " + args + ")";
+            }
+        }
+
+        private string FilterCall(JFilter f, string target)
+        {
+            string method = JinjaChecks.Filters.TryGetValue(f.Name, out string? m) ? m : throw new JinjaSyntaxException("No filter named '" + f.Name + "'", f.Line, f.Column);
+            return "global::Parley.Jinja.JinjaFilters." + method + "(" + target + ", " + ArgsExpr(f.Args, null) + ")";
+        }
+
+        private string TestBool(JTest t)
+        {
+            string target = Expr(t.Target);
+            string test = t.Name switch
+            {
+                "defined" => "!" + target + ".IsUndefined",
+                "undefined" => target + ".IsUndefined",
+                "none" => target + ".IsNone",
+                "string" => target + ".IsString",
+                _ => "global::Parley.Jinja.JinjaTests.Apply(" + Literal(t.Name) + ", " + target + ", " + ArgsExpr(t.Args, null) + ")",
+            };
+            return t.Negated ? "!(" + test + ")" : test;
+        }
+    }
+}

@@ -1,0 +1,499 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+using Parley.Generators.Diagnostics;
+using Parley.Generators.Jinja;
+using Parley.Generators.Model;
+
+namespace Parley.Generators.Parsing
+{
+    /// <summary>Reads <c>[JinjaChatTemplate]</c> and <c>[JinjaChatTemplateFile]</c> classes into <see cref="JinjaSpec"/>s.</summary>
+    internal static class JinjaTemplateParser
+    {
+        public const string JinjaChatTemplateAttribute = "Parley.JinjaChatTemplateAttribute";
+        public const string JinjaChatTemplateFileAttribute = "Parley.JinjaChatTemplateFileAttribute";
+
+        public static JinjaParseResult ParseInline(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            if (context.TargetSymbol is not INamedTypeSymbol symbol || context.TargetNode is not ClassDeclarationSyntax syntax)
+            {
+                return new JinjaParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            }
+
+            var diagnostics = new List<DiagnosticInfo>();
+            AttributeData attribute = context.Attributes[0];
+            EquatableArray<ContainingTypeSpec> containing = ClassShape(symbol, syntax, diagnostics, cancellationToken, out bool shapeOk);
+            string source = attribute.ConstructorArguments.Length > 0 ? attribute.ConstructorArguments[0].Value as string ?? "" : "";
+            string? bos = Named(attribute, "Bos");
+            string? eos = Named(attribute, "Eos");
+            SyntaxToken? literal = TemplateLiteral(attribute, cancellationToken);
+            bool ok = Check(source, symbol.Name, diagnostics, (line, column, length) => LocateInLiteral(literal, line, column, length) ?? syntax.Identifier.GetLocation());
+            JinjaSpec? spec = ok && shapeOk ? new JinjaSpec(Namespace(symbol), containing, symbol.Name, source, bos, eos) : null;
+            return new JinjaParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics));
+        }
+
+        public static JinjaFileRequest? ParseFileRequest(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            if (context.TargetSymbol is not INamedTypeSymbol symbol || context.TargetNode is not ClassDeclarationSyntax syntax)
+            {
+                return null;
+            }
+
+            var diagnostics = new List<DiagnosticInfo>();
+            AttributeData attribute = context.Attributes[0];
+            EquatableArray<ContainingTypeSpec> containing = ClassShape(symbol, syntax, diagnostics, cancellationToken, out bool shapeOk);
+            string path = attribute.ConstructorArguments.Length > 0 ? attribute.ConstructorArguments[0].Value as string ?? "" : "";
+            Location? pathLocation = TemplateLiteral(attribute, cancellationToken)?.GetLocation() ?? syntax.Identifier.GetLocation();
+            return new JinjaFileRequest(Namespace(symbol), containing, symbol.Name, path, Named(attribute, "Name"), Named(attribute, "Bos"), Named(attribute, "Eos"),
+                LocationInfo.From(pathLocation), new EquatableArray<DiagnosticInfo>(diagnostics), !shapeOk);
+        }
+
+        /// <summary>Whether an additional file's path ends with the requested path (separators normalised).</summary>
+        public static bool Matches(string filePath, string requested)
+        {
+            string wanted = requested.Replace('\\', '/').TrimStart('.', '/');
+            string p = filePath.Replace('\\', '/');
+            return wanted.Length > 0 && (p == wanted || p.EndsWith("/" + wanted, System.StringComparison.Ordinal));
+        }
+
+        public static bool IsWanted(string filePath, EquatableArray<string> requested) => requested.Any(r => Matches(filePath, r));
+
+        public static JinjaParseResult ResolveFile(JinjaFileRequest request, EquatableArray<AdditionalFileSpec> files)
+        {
+            var diagnostics = new List<DiagnosticInfo>(request.Diagnostics);
+            AdditionalFileSpec? file = files.FirstOrDefault(f => Matches(f.Path, request.Path));
+            if (file is null)
+            {
+                diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.JinjaFileNotFound, request.PathLocation, new EquatableArray<string>(new[] { request.ClassName, request.Path })));
+                return new JinjaParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics));
+            }
+
+            string source;
+            string? bos = request.Bos, eos = request.Eos;
+            if (file.Path.EndsWith(".json", System.StringComparison.OrdinalIgnoreCase))
+            {
+                string? error = ReadTokenizerConfig(file.Text, request.TemplateName, out source, out string? fileBos, out string? fileEos);
+                if (error is not null)
+                {
+                    diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.JinjaFileInvalid, request.PathLocation, new EquatableArray<string>(new[] { request.Path, request.ClassName, error })));
+                    return new JinjaParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics));
+                }
+
+                bos ??= fileBos;
+                eos ??= fileEos;
+            }
+            else
+            {
+                source = file.Text;
+            }
+
+            bool isJson = file.Path.EndsWith(".json", System.StringComparison.OrdinalIgnoreCase);
+            bool ok = Check(source, request.ClassName, diagnostics, (line, column, length) =>
+            {
+                if (isJson)
+                {
+                    return request.PathLocation?.ToLocation() ?? Location.None;
+                }
+
+                int offset = OffsetOf(file.Text, line, column);
+                LinePosition position = new(line - 1, column - 1);
+                return Location.Create(file.Path, new TextSpan(offset, length), new LinePositionSpan(position, new LinePosition(line - 1, column - 1 + length)));
+            });
+            JinjaSpec? spec = ok && !request.HasErrors ? new JinjaSpec(request.Namespace, request.ContainingTypes, request.ClassName, source, bos, eos) : null;
+            return new JinjaParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics));
+        }
+
+        private static bool Check(string source, string className, List<DiagnosticInfo> diagnostics, System.Func<int, int, int, Location> locate)
+        {
+            var problems = new List<JinjaProblem>();
+            JinjaTemplate? template = JinjaChecks.Check(source, problems);
+            foreach (JinjaProblem problem in problems)
+            {
+                DiagnosticDescriptor descriptor = problem.Kind switch
+                {
+                    "syntax" => DiagnosticDescriptors.JinjaSyntaxError,
+                    "unsupported" => DiagnosticDescriptors.JinjaUnsupported,
+                    _ => DiagnosticDescriptors.JinjaUnknownName,
+                };
+                diagnostics.Add(new DiagnosticInfo(descriptor, LocationInfo.From(locate(problem.Line, problem.Column, problem.Length)) ?? ExternalLocation(locate(problem.Line, problem.Column, problem.Length)),
+                    new EquatableArray<string>(new[] { className, problem.Line.ToString(System.Globalization.CultureInfo.InvariantCulture), problem.Column.ToString(System.Globalization.CultureInfo.InvariantCulture), problem.Message })));
+            }
+
+            return template is not null && problems.Count == 0;
+        }
+
+        private static LocationInfo? ExternalLocation(Location location) =>
+            location.Kind == LocationKind.ExternalFile ? new LocationInfo(location.GetLineSpan().Path, location.SourceSpan, location.GetLineSpan().Span) : null;
+
+        private static int OffsetOf(string text, int line, int column)
+        {
+            int offset = 0;
+            for (int l = 1; l < line && offset < text.Length; offset++)
+            {
+                if (text[offset] == '\n' || (text[offset] == '\r' && (offset + 1 >= text.Length || text[offset + 1] != '\n')))
+                {
+                    l++;
+                }
+            }
+
+            return System.Math.Min(text.Length, offset + column - 1);
+        }
+
+        private static EquatableArray<ContainingTypeSpec> ClassShape(INamedTypeSymbol symbol, ClassDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken, out bool ok)
+        {
+            bool shapeOk = symbol.IsStatic && syntax.Modifiers.Any(SyntaxKind.PartialKeyword);
+            bool generic = symbol.IsGenericType;
+            var containing = new List<ContainingTypeSpec>();
+            for (INamedTypeSymbol? type = symbol.ContainingType; type is not null; type = type.ContainingType)
+            {
+                generic |= type.IsGenericType;
+                TypeDeclarationSyntax? declaration = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
+                if (declaration is null || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    shapeOk = false;
+                }
+
+                string keyword = declaration switch
+                {
+                    RecordDeclarationSyntax record when record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "record struct",
+                    RecordDeclarationSyntax => "record",
+                    StructDeclarationSyntax => "struct",
+                    InterfaceDeclarationSyntax => "interface",
+                    _ => "class",
+                };
+                containing.Insert(0, new ContainingTypeSpec(keyword, type.Name));
+            }
+
+            LocationInfo? identifier = LocationInfo.From(syntax.Identifier.GetLocation());
+            if (!shapeOk)
+            {
+                diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.ClassMustBeStaticPartial, identifier, new EquatableArray<string>(new[] { symbol.Name })));
+            }
+
+            if (generic)
+            {
+                diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.GenericClass, identifier, new EquatableArray<string>(new[] { symbol.Name })));
+            }
+
+            ok = shapeOk && !generic;
+            return new EquatableArray<ContainingTypeSpec>(containing);
+        }
+
+        private static string? Namespace(INamedTypeSymbol symbol) =>
+            symbol.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null;
+
+        private static string? Named(AttributeData attribute, string name)
+        {
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                if (argument.Key == name && argument.Value.Value is string { Length: > 0 } value)
+                {
+                    return value;
+                }
+            }
+
+            return null;
+        }
+
+        private static SyntaxToken? TemplateLiteral(AttributeData attribute, CancellationToken cancellationToken)
+        {
+            if (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax { ArgumentList.Arguments: { Count: > 0 } arguments }
+                && arguments[0].Expression is LiteralExpressionSyntax literal)
+            {
+                return literal.Token;
+            }
+
+            return null;
+        }
+
+        // Maps a template position (1-based line/column of the value, newlines normalised) into the literal's source text.
+        private static Location? LocateInLiteral(SyntaxToken? maybeToken, int line, int column, int length)
+        {
+            if (maybeToken is not { } token || token.SyntaxTree is null)
+            {
+                return null;
+            }
+
+            string value = token.ValueText;
+            int valueOffset = OffsetOf(value, line, column);
+            int? tokenOffset = MapValueOffset(token.Text, value, valueOffset);
+            if (tokenOffset is null)
+            {
+                return token.GetLocation();
+            }
+
+            int end = MapValueOffset(token.Text, value, System.Math.Min(value.Length, valueOffset + length)) ?? tokenOffset.Value;
+            return Location.Create(token.SyntaxTree, TextSpan.FromBounds(token.SpanStart + tokenOffset.Value, token.SpanStart + System.Math.Max(end, tokenOffset.Value)));
+        }
+
+        private static int? MapValueOffset(string text, string value, int valueOffset)
+        {
+            if (text.StartsWith("\"\"\"", System.StringComparison.Ordinal))
+            {
+                int quotes = 0;
+                while (quotes < text.Length && text[quotes] == '"') quotes++;
+                int firstNewline = text.IndexOf('\n');
+                if (firstNewline < 0 || firstNewline > text.IndexOf('"', quotes))
+                {
+                    // Single-line raw literal: the content follows the quotes.
+                    return quotes + valueOffset;
+                }
+
+                // Multi-line raw literal: the content lines start after the first newline, less the closing line's indentation.
+                int closing = text.LastIndexOf('\n');
+                int indentation = text.Length - quotes - closing - 1;
+                int valueLine = 0, lineStart = 0;
+                for (int i = 0; i < valueOffset && i < value.Length; i++)
+                {
+                    if (value[i] == '\n')
+                    {
+                        valueLine++;
+                        lineStart = i + 1;
+                    }
+                }
+
+                int position = firstNewline + 1;
+                for (int l = 0; l < valueLine; l++)
+                {
+                    position = text.IndexOf('\n', position) + 1;
+                    if (position <= 0) return null;
+                }
+
+                return position + indentation + (valueOffset - lineStart);
+            }
+
+            bool verbatim = text.StartsWith("@\"", System.StringComparison.Ordinal);
+            int p = verbatim ? 2 : 1;
+            for (int v = 0; v < valueOffset; v++)
+            {
+                if (p >= text.Length) return null;
+                if (verbatim)
+                {
+                    p += text[p] == '"' ? 2 : 1;
+                }
+                else if (text[p] == '\\' && p + 1 < text.Length)
+                {
+                    char e = text[p + 1];
+                    if (e == 'U')
+                    {
+                        // \UXXXXXXXX is one code point: two UTF-16 units of the value.
+                        v++;
+                        p += 10;
+                    }
+                    else
+                    {
+                        p += e == 'u' ? 6 : e == 'x' ? HexLength(text, p + 2) + 2 : 2;
+                    }
+                }
+                else
+                {
+                    p++;
+                }
+            }
+
+            return p;
+        }
+
+        private static int HexLength(string text, int start)
+        {
+            int n = 0;
+            while (n < 4 && start + n < text.Length && System.Uri.IsHexDigit(text[start + n])) n++;
+            return n;
+        }
+
+        // ---- tokenizer_config.json ----
+
+        internal static string? ReadTokenizerConfig(string json, string? name, out string template, out string? bos, out string? eos)
+        {
+            template = "";
+            bos = eos = null;
+            object? root;
+            try
+            {
+                root = new MiniJson(json).Parse();
+            }
+            catch (System.FormatException e)
+            {
+                return "not valid JSON (" + e.Message + ")";
+            }
+
+            if (root is not Dictionary<string, object?> config)
+            {
+                return "not a JSON object";
+            }
+
+            bos = TokenText(config, "bos_token");
+            eos = TokenText(config, "eos_token");
+            config.TryGetValue("chat_template", out object? chatTemplate);
+            switch (chatTemplate)
+            {
+                case string text:
+                    template = text;
+                    return null;
+                case List<object?> named:
+                    string wanted = name ?? "default";
+                    foreach (object? item in named)
+                    {
+                        if (item is Dictionary<string, object?> entry && entry.TryGetValue("name", out object? n) && n as string == wanted && entry.TryGetValue("template", out object? t) && t is string s)
+                        {
+                            template = s;
+                            return null;
+                        }
+                    }
+
+                    return "no chat template named '" + wanted + "' in its list of templates";
+                default:
+                    return "no 'chat_template' string or list of named templates";
+            }
+        }
+
+        private static string? TokenText(Dictionary<string, object?> config, string key) =>
+            config.TryGetValue(key, out object? value) ? value switch
+            {
+                string s => s,
+                Dictionary<string, object?> d when d.TryGetValue("content", out object? c) => c as string,
+                _ => null,
+            } : null;
+
+        private sealed class MiniJson
+        {
+            private readonly string _s;
+            private int _p;
+
+            public MiniJson(string s) => _s = s;
+
+            public object? Parse()
+            {
+                object? value = Value();
+                Ws();
+                if (_p != _s.Length) throw new System.FormatException("trailing text at " + _p);
+                return value;
+            }
+
+            private void Ws()
+            {
+                while (_p < _s.Length && char.IsWhiteSpace(_s[_p])) _p++;
+            }
+
+            private object? Value()
+            {
+                Ws();
+                if (_p >= _s.Length) throw new System.FormatException("unexpected end");
+                char c = _s[_p];
+                switch (c)
+                {
+                    case '{':
+                        _p++;
+                        var obj = new Dictionary<string, object?>();
+                        Ws();
+                        if (_s[_p] == '}')
+                        {
+                            _p++;
+                            return obj;
+                        }
+
+                        while (true)
+                        {
+                            Ws();
+                            string key = String();
+                            Ws();
+                            Expect(':');
+                            obj[key] = Value();
+                            Ws();
+                            if (_s[_p] == ',')
+                            {
+                                _p++;
+                                continue;
+                            }
+
+                            Expect('}');
+                            return obj;
+                        }
+
+                    case '[':
+                        _p++;
+                        var list = new List<object?>();
+                        Ws();
+                        if (_s[_p] == ']')
+                        {
+                            _p++;
+                            return list;
+                        }
+
+                        while (true)
+                        {
+                            list.Add(Value());
+                            Ws();
+                            if (_s[_p] == ',')
+                            {
+                                _p++;
+                                continue;
+                            }
+
+                            Expect(']');
+                            return list;
+                        }
+
+                    case '"':
+                        return String();
+                    default:
+                        int start = _p;
+                        while (_p < _s.Length && (char.IsLetterOrDigit(_s[_p]) || _s[_p] is '-' or '+' or '.')) _p++;
+                        string word = _s.Substring(start, _p - start);
+                        return word switch
+                        {
+                            "true" => true,
+                            "false" => false,
+                            "null" => null,
+                            _ when word.Length > 0 => word,
+                            _ => throw new System.FormatException("unexpected '" + c + "' at " + start),
+                        };
+                }
+            }
+
+            private void Expect(char c)
+            {
+                if (_p >= _s.Length || _s[_p] != c) throw new System.FormatException("expected '" + c + "' at " + _p);
+                _p++;
+            }
+
+            private string String()
+            {
+                Expect('"');
+                var sb = new StringBuilder();
+                while (true)
+                {
+                    if (_p >= _s.Length) throw new System.FormatException("unterminated string");
+                    char c = _s[_p++];
+                    if (c == '"') return sb.ToString();
+                    if (c != '\\')
+                    {
+                        sb.Append(c);
+                        continue;
+                    }
+
+                    char e = _s[_p++];
+                    switch (e)
+                    {
+                        case 'n': sb.Append('\n'); break;
+                        case 't': sb.Append('\t'); break;
+                        case 'r': sb.Append('\r'); break;
+                        case 'b': sb.Append('\b'); break;
+                        case 'f': sb.Append('\f'); break;
+                        case 'u':
+                            sb.Append((char)System.Convert.ToInt32(_s.Substring(_p, 4), 16));
+                            _p += 4;
+                            break;
+                        default: sb.Append(e); break;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using Parley.Generators.Jinja;
+
+namespace Parley.Generators.Tests.Jinja;
+
+/// <summary>The front end alone: every fixture template parses, precedence and whitespace control follow jinja2.</summary>
+public class JinjaParserTests
+{
+    [Test]
+    public void EveryFixtureTemplate_Parses()
+    {
+        List<JinjaCase> cases = CompiledCases.Load();
+        if (cases.Count == 0) Assert.Ignore("fixtures folder not found (set PARLEY_FIXTURES)");
+        var failures = new List<string>();
+        foreach (JinjaCase c in cases)
+        {
+            var problems = new List<JinjaProblem>();
+            if (JinjaChecks.Check(c.Template, problems) is null || problems.Count > 0) failures.Add(c.Name + ": " + string.Join("; ", problems));
+        }
+
+        Assert.That(failures, Is.Empty);
+        Assert.That(cases, Has.Count.EqualTo(157 + 57));
+    }
+
+    [TestCase("{{ 1 + 2 * 3 }}", typeof(JBinary), "+")]
+    [TestCase("{{ not a in b }}", typeof(JUnary), "not")]
+    [TestCase("{{ a ~ b + c }}", typeof(JBinary), "+")]
+    [TestCase("{{ -x | abs }}", typeof(JFilter), "abs")]
+    [TestCase("{{ a if b else c or d }}", typeof(JCond), "")]
+    public void Precedence_FollowsJinja2(string template, Type root, string op)
+    {
+        JExpr expr = ((JOutput)JinjaParser.Parse(template).Body[0]).Expr;
+        Assert.That(expr, Is.InstanceOf(root));
+        if (expr is JBinary b) Assert.That(b.Op, Is.EqualTo(op));
+        if (expr is JUnary u) Assert.That(u.Op, Is.EqualTo(op));
+        if (expr is JFilter f) Assert.That(f.Name, Is.EqualTo(op));
+    }
+
+    [TestCase("  {% if x %}\n  a\n  {% endif %}\nb", new[] { "  a\n", "b" })]
+    [TestCase("a  {%- if x -%}  b  {%- endif %}", new[] { "a", "b" })]
+    [TestCase("a {#- c -#} b\n", new[] { "a", "b" })]
+    [TestCase("{% raw %}{{ x }}{% endraw %}", new[] { "{{ x }}" })]
+    [TestCase("x\r\ny\n", new[] { "x\ny" })]
+    public void Whitespace_FollowsJinja2Lexer(string template, string[] texts)
+    {
+        var data = JinjaLexer.Tokenize(template).Where(t => t.Kind == JinjaTokenKind.Data).Select(t => t.Value);
+        Assert.That(data, Is.EqualTo(texts));
+    }
+
+    [Test]
+    public void Errors_CarryLineAndColumn()
+    {
+        var e = Assert.Throws<JinjaSyntaxException>(() => JinjaParser.Parse("line one\n  {% for x in %}"));
+        Assert.That((e!.Line, e.Column), Is.EqualTo((2, 15)));
+    }
+}
+
+/// <summary>The run-time path the CLI takes: check, generate the class source, compile it with Roslyn, render.</summary>
+public class JinjaCompilerTests
+{
+    [Test]
+    public void GeneratedSource_CompilesAtRunTime_AndRenders()
+    {
+        string config = File.ReadAllText(Fixtures.Path("tokenizers", "phi-3-mini-4k-instruct", "tokenizer_config.json"));
+        Assert.That(JinjaCompiler.ReadTokenizerConfig(config, null, out string template, out string? bos, out string? eos), Is.Null);
+        Assert.That(JinjaCompiler.Check(template), Is.Empty);
+
+        string source = JinjaCompiler.GenerateSource(template, "Phi3", "RunTime", bos, eos);
+        var compilation = GeneratorHarness.CreateCompilation(source);
+        Assert.That(GeneratorHarness.CompilerProblems(compilation), Is.Empty);
+        using var stream = new MemoryStream();
+        Assert.That(compilation.Emit(stream).Success, Is.True);
+        var render = System.Reflection.Assembly.Load(stream.ToArray()).GetType("RunTime.Phi3")!.GetMethod("Render")!;
+        using var vars = System.Text.Json.JsonDocument.Parse("""{"messages":[{"role":"user","content":"Hi"}],"add_generation_prompt":true}""");
+        Assert.That(render.Invoke(null, [vars.RootElement]), Is.EqualTo("<|user|>\nHi<|end|>\n<|assistant|>\n"));
+    }
+
+    [Test]
+    public void Check_ReportsProblemsWithPositions()
+    {
+        var problems = JinjaCompiler.Check("{{ x | nope }}\n{% if %}");
+        Assert.That(problems.Select(p => (p.Kind, p.Line, p.Column)), Is.EqualTo(new[] { ("syntax", 2, 7) }));
+        Assert.That(JinjaCompiler.Check("{{ x | nope }}").Single().Kind, Is.EqualTo("filter"));
+    }
+}
