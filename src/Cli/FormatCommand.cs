@@ -29,22 +29,27 @@ internal static class FormatCommand
             TextWriter target = outPath is null ? stdout : writer;
             var buffer = new char[4096];
             var ranges = new TextRange[16];
-            long rows = 0;
             var reader = DatasetReader.Open(file);
-            foreach (DatasetExample row in reader)
+            long rows = RowProgress.Run("formatting", report =>
             {
-                ChatMessage[] messages = Resolvers.Messages(row, file);
-                int needed = chat.GetMaxLength(messages, options);
-                if (needed > buffer.Length) buffer = new char[needed];
-                if (messages.Length > ranges.Length) ranges = new TextRange[messages.Length];
-                chat.TryFormat(messages, buffer, out int written, options, ranges, out int count);
-                target.WriteLine(JsonSerializer.Serialize(new
+                long done = 0;
+                foreach (DatasetExample row in reader)
                 {
-                    text = new string(buffer, 0, written),
-                    trainable = ranges[..count].Select(r => new[] { r.Start, r.End }),
-                }));
-                rows++;
-            }
+                    ChatMessage[] messages = Resolvers.Messages(row, file);
+                    int needed = chat.GetMaxLength(messages, options);
+                    if (needed > buffer.Length) buffer = new char[needed];
+                    if (messages.Length > ranges.Length) ranges = new TextRange[messages.Length];
+                    chat.TryFormat(messages, buffer, out int written, options, ranges, out int count);
+                    target.WriteLine(JsonSerializer.Serialize(new
+                    {
+                        text = new string(buffer, 0, written),
+                        trainable = ranges[..count].Select(r => new[] { r.Start, r.End }),
+                    }));
+                    report(++done);
+                }
+
+                return done;
+            });
 
             if (outPath is not null)
             {

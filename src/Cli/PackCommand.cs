@@ -49,14 +49,20 @@ internal static class PackCommand
             var ids = new List<int[]>();
             var labels = new List<int[]>();
             var reader = DatasetReader.Open(file);
-            foreach (DatasetExample row in reader)
+            RowProgress.Run("tokenizing", report =>
             {
-                EncodedConversation encoded = row.Format == DatasetFormat.Text || encoder is null
-                    ? EncodeText(row, tok, file)
-                    : encoder.Encode(Resolvers.Messages(row, file));
-                ids.Add(encoded.Ids);
-                labels.Add(encoded.Labels);
-            }
+                foreach (DatasetExample row in reader)
+                {
+                    EncodedConversation encoded = row.Format == DatasetFormat.Text || encoder is null
+                        ? EncodeText(row, tok, file)
+                        : encoder.Encode(Resolvers.Messages(row, file));
+                    ids.Add(encoded.Ids);
+                    labels.Add(encoded.Labels);
+                    report(ids.Count);
+                }
+
+                return ids.Count;
+            });
 
             PackingStrategy kind = parse.GetValue(strategy) switch { "bfd_split" => PackingStrategy.BfdSplit, "wrapped" => PackingStrategy.Wrapped, _ => PackingStrategy.Bfd };
             PackingPlan plan = Packer.Plan(ids.Select(r => r.Length).ToArray(), new PackingOptions { SeqLength = length, Strategy = kind });

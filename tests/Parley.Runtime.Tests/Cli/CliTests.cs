@@ -142,4 +142,19 @@ public class CliTests
         Assert.That(ok, Is.EqualTo(ParleyCli.Ok));
         Assert.That(okOutput, Does.Contain(": ok"));
     }
+
+    [Test]
+    public void Render_MissingVarsOrBadJson_IsBadInput()
+    {
+        string template = Fixtures.Path("tokenizers", "phi-3-mini-4k-instruct", "tokenizer_config.json");
+        var (missing, _, missingError) = Run("render", "--template", template, "--vars", "/nonexistent/vars.json");
+        Assert.That(missing, Is.EqualTo(ParleyCli.BadInput));
+        Assert.That(missingError, Does.Contain("--vars '/nonexistent/vars.json': no such file."));
+
+        string vars = Path.Combine(Directory.CreateTempSubdirectory("parley-vars-").FullName, "vars.json");
+        File.WriteAllText(vars, "{\n  \"messages\": [\n");
+        var (bad, _, badError) = Run("render", "--template", template, "--vars", vars);
+        Assert.That(bad, Is.EqualTo(ParleyCli.BadInput));
+        Assert.That(badError, Does.Contain(vars + ":").And.Contain("not valid JSON"));
+    }
 }
