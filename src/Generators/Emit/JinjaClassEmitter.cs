@@ -20,23 +20,13 @@ namespace Parley.Generators.Emit
             w.Line("#nullable enable");
             w.Line("#pragma warning disable CS0162, CS0164, CS0168, CS0219, CS8321 // compiled template code: unreachable or unused parts are expected");
             w.Line();
-            if (spec.Namespace is not null)
-            {
-                w.Open("namespace " + spec.Namespace);
-            }
-
-            foreach (ContainingTypeSpec type in spec.ContainingTypes)
-            {
-                w.Open($"partial {type.Keyword} {type.Name}");
-            }
 
             string L(string? value) => SourceWriter.Literal(value);
             string name = spec.ClassName;
             int depth = (spec.Namespace is null ? 0 : 1) + spec.ContainingTypes.Count + 1;
             string[] special = new[] { spec.Bos, spec.Eos }.Where(t => t is { Length: > 0 }).Distinct().Select(t => L(t)).ToArray();
 
-            w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"Parley.Generators\", \"1.0.0\")]");
-            w.Open($"static partial class {name}");
+            TemplateClassScaffold.Open(w, spec.Namespace, spec.ContainingTypes, name);
             w.Line("/// <summary>What this template needs from a tokenizer and what it writes.</summary>");
             w.Line("public static global::Parley.TemplateInfo Info { get; } = new global::Parley.TemplateInfo(");
             w.Line($"    name: {L(name)},");
@@ -109,17 +99,7 @@ namespace Parley.Generators.Emit
             w.Line($"private const string? __Eos = {L(spec.Eos)};");
             w.Line();
             w.Raw(JinjaEmitter.EmitRenderMethod(template, "__Render", depth));
-            w.Close();
-
-            foreach (ContainingTypeSpec _ in spec.ContainingTypes)
-            {
-                w.Close();
-            }
-
-            if (spec.Namespace is not null)
-            {
-                w.Close();
-            }
+            TemplateClassScaffold.Close(w, spec.Namespace, spec.ContainingTypes);
 
             return w.ToString();
         }
