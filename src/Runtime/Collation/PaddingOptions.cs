@@ -1,15 +1,5 @@
 namespace Parley.Collation;
 
-/// <summary>Which end of a row receives the padding.</summary>
-public enum PaddingSide
-{
-    /// <summary>Pad after the tokens (training).</summary>
-    Right,
-
-    /// <summary>Pad before the tokens (batched generation with decoder-only models).</summary>
-    Left,
-}
-
 /// <summary>How <see cref="PaddingCollator"/> shapes a batch.</summary>
 /// <example><code>
 /// var options = new PaddingOptions { PadTokenId = 32000, Side = PaddingSide.Right, PadToMultipleOf = 8 };

@@ -16,14 +16,3 @@ public enum SpecialTokenRole
     /// <summary>Padding (<c>pad_token</c>).</summary>
     Pad,
 }
-
-/// <summary>Which side a collator pads on.</summary>
-/// <example><code>if (tokenizer.PaddingSide == PaddingSide.Left) { /* put pad ids before the prompt */ }</code></example>
-public enum PaddingSide
-{
-    /// <summary>Pad after the text (HF's default; right for training).</summary>
-    Right,
-
-    /// <summary>Pad before the text (needed for batched generation).</summary>
-    Left,
-}
