@@ -112,6 +112,14 @@ public sealed class InstructionMarkerAttribute : Attribute
 
     /// <summary>The marker text.</summary>
     public string Marker { get; }
+
+    /// <summary>
+    /// The marker's token ids under the tokenizer the data is encoded with, in context (e.g. <c>new[] { 32001 }</c>
+    /// for Phi-3's <c>&lt;|assistant|&gt;</c>). When the response marker declares them, the generator emits a
+    /// <c>MarkerMask</c> class that searches for these constants; check them against the tokenizer once with
+    /// <c>MarkerBinding.Verify</c>.
+    /// </summary>
+    public int[]? TokenIds { get; set; }
 }
 
 /// <summary>
@@ -127,6 +135,14 @@ public sealed class ResponseMarkerAttribute : Attribute
 
     /// <summary>The marker text.</summary>
     public string Marker { get; }
+
+    /// <summary>
+    /// The marker's token ids under the tokenizer the data is encoded with, in context (e.g. <c>new[] { 32001 }</c>
+    /// for Phi-3's <c>&lt;|assistant|&gt;</c>). When the response marker declares them, the generator emits a
+    /// <c>MarkerMask</c> class that searches for these constants; check them against the tokenizer once with
+    /// <c>MarkerBinding.Verify</c>.
+    /// </summary>
+    public int[]? TokenIds { get; set; }
 }
 
 /// <summary>

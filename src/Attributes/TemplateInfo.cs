@@ -62,7 +62,9 @@ public sealed class TemplateInfo
         string? conversationEnd,
         string? instructionMarker,
         string? responseMarker,
-        IReadOnlyList<string> specialTokens)
+        IReadOnlyList<string> specialTokens,
+        IReadOnlyList<int>? instructionMarkerIds = null,
+        IReadOnlyList<int>? responseMarkerIds = null)
     {
         Name = name;
         Kind = kind;
@@ -77,6 +79,8 @@ public sealed class TemplateInfo
         InstructionMarker = instructionMarker;
         ResponseMarker = responseMarker;
         SpecialTokens = specialTokens;
+        InstructionMarkerIds = instructionMarkerIds ?? Array.Empty<int>();
+        ResponseMarkerIds = responseMarkerIds ?? Array.Empty<int>();
     }
 
     /// <summary>The template class's name.</summary>
@@ -114,6 +118,12 @@ public sealed class TemplateInfo
 
     /// <summary>The response marker for marker-based masking, if declared.</summary>
     public string? ResponseMarker { get; }
+
+    /// <summary>The instruction marker's declared token ids (<see cref="InstructionMarkerAttribute.TokenIds"/>); empty when not declared.</summary>
+    public IReadOnlyList<int> InstructionMarkerIds { get; }
+
+    /// <summary>The response marker's declared token ids (<see cref="ResponseMarkerAttribute.TokenIds"/>); empty when not declared.</summary>
+    public IReadOnlyList<int> ResponseMarkerIds { get; }
 
     /// <summary>
     /// Tokens the tokenizer must treat as single special tokens: BOS, EOS, PAD, UNK (those declared) and every

@@ -132,6 +132,50 @@ public class DiagnosticTests
             [Turn("user", Suffix = "{eos}")]
             public static partial class LearnsNothing;
             """, "NothingTrained");
+        yield return Case("PARLEY021", DiagnosticSeverity.Error, """
+            [ChatTemplate(Eos = "</s>")]
+            [Turn("user", Prefix = "<|user|>\n")]
+            [Turn("assistant", Prefix = "<|assistant|>\n", Suffix = "{eos}", Train = true)]
+            [ResponseMarker("<|assistant|>", [|TokenIds = new int[0]|])]
+            public static partial class EmptyMarkerIds;
+            """, "MarkerIdsEmpty");
+        yield return Case("PARLEY021", DiagnosticSeverity.Error, """
+            [ChatTemplate(Eos = "</s>")]
+            [Turn("user", Prefix = "<|user|>\n")]
+            [Turn("assistant", Prefix = "<|assistant|>\n", Suffix = "{eos}", Train = true)]
+            [ResponseMarker("<|assistant|>", [|TokenIds = [32001, -1]|])]
+            public static partial class NegativeMarkerId;
+            """, "MarkerIdNegative");
+        yield return Case("PARLEY021", DiagnosticSeverity.Error, """
+            [ChatTemplate(Eos = "</s>")]
+            [Turn("user", Prefix = "<|user|>\n")]
+            [Turn("assistant", Prefix = "<|assistant|>\n", Suffix = "{eos}", Train = true)]
+            [InstructionMarker("<|user|>"), ResponseMarker("<|assistant|>", [|TokenIds = [32001]|])]
+            public static partial class InstructionIdsMissing;
+            """, "InstructionMarkerIdsMissing");
+        yield return Case("PARLEY021", DiagnosticSeverity.Error, """
+            [ChatTemplate(Eos = "</s>")]
+            [Turn("user", Prefix = "<|user|>\n")]
+            [Turn("assistant", Prefix = "<|assistant|>\n", Suffix = "{eos}", Train = true)]
+            [InstructionMarker("<|user|>", [|TokenIds = [32010]|]), ResponseMarker("<|assistant|>")]
+            public static partial class ResponseIdsMissing;
+            """, "ResponseMarkerIdsMissing");
+    }
+
+    [Test]
+    public void MarkerIdsMessage_SaysWhatToDo()
+    {
+        (string source, _) = Unmark(Header + """
+            [ChatTemplate(Eos = "</s>")]
+            [Turn("user", Prefix = "<|user|>\n")]
+            [Turn("assistant", Prefix = "<|assistant|>\n", Suffix = "{eos}", Train = true)]
+            [InstructionMarker("<|user|>"), ResponseMarker("<|assistant|>", TokenIds = [32001])]
+            public static partial class InstructionIdsMissing;
+            """);
+        var (result, _) = GeneratorHarness.Run(source);
+        Assert.That(result.Diagnostics.Single().GetMessage(), Is.EqualTo(
+            "The TokenIds of marker '<|assistant|>' on 'InstructionIdsMissing' cannot be used: the instruction marker '<|user|>' declares no TokenIds; " +
+            "declare them too, or the generated MarkerMask would train only the last answer of a multi-turn row"));
     }
 
     [TestCaseSource(nameof(BadDeclarations))]

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Parley.Collation;
 using Parley.Labels;
+using Parley.Templates;
 
 namespace Parley.Benchmarks.Data;
 
@@ -50,4 +51,15 @@ public class MarkerMaskingBenchmarks
 
     [Benchmark(Description = "instruction + response markers")]
     public void Turns() => _turns.Apply(new RaggedSpan<int>(_ids, _offsets), _labels, _report);
+
+    [Benchmark(Description = "instruction + response, generated Phi3.MarkerMask")]
+    public void GeneratedTurns()
+    {
+        var mask = Phi3.MarkerMask.Instance;
+        for (int r = 0; r + 1 < _offsets.Length; r++)
+        {
+            int start = _offsets[r], length = _offsets[r + 1] - start;
+            _report.Record(mask.Apply(_ids.AsSpan(start, length), _labels.AsSpan(start, length)));
+        }
+    }
 }

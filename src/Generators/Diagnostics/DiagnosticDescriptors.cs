@@ -130,5 +130,11 @@ namespace Parley.Generators.Diagnostics
             "Template file holds no chat template",
             "Template file '{0}' of '{1}': {2}",
             DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor InvalidMarkerTokenIds = Create(
+            "PARLEY021",
+            "Marker token ids cannot be used",
+            "The TokenIds of marker '{0}' on '{1}' cannot be used: {2}",
+            DiagnosticSeverity.Error);
     }
 }

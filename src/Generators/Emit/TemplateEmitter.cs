@@ -38,6 +38,11 @@ namespace Parley.Generators.Emit
             }
 
             EmitHelpers(w, spec);
+            if (spec.ResponseMarkerIds.Count > 0)
+            {
+                MarkerMaskEmitter.Emit(w, spec);
+            }
+
             TemplateClassScaffold.Close(w, spec.Namespace, spec.ContainingTypes);
 
             return w.ToString();
@@ -69,9 +74,23 @@ namespace Parley.Generators.Emit
             w.Line($"    conversationEnd: {NullIfEmpty(spec.ConversationEnd)},");
             w.Line($"    instructionMarker: {L(spec.InstructionMarker)},");
             w.Line($"    responseMarker: {L(spec.ResponseMarker)},");
-            w.Line($"    specialTokens: global::System.Array.AsReadOnly(new string[] {{ {string.Join(", ", spec.SpecialTokens.Select(t => L(t)))} }}));");
+            string specialTokens = $"    specialTokens: global::System.Array.AsReadOnly(new string[] {{ {string.Join(", ", spec.SpecialTokens.Select(t => L(t)))} }})";
+            if (spec.ResponseMarkerIds.Count == 0 && spec.InstructionMarkerIds.Count == 0)
+            {
+                w.Line(specialTokens + ");");
+            }
+            else
+            {
+                w.Line(specialTokens + ",");
+                w.Line($"    instructionMarkerIds: {IdList(spec.InstructionMarkerIds)},");
+                w.Line($"    responseMarkerIds: {IdList(spec.ResponseMarkerIds)});");
+            }
+
             w.Line();
         }
+
+        private static string IdList(EquatableArray<int> ids) =>
+            $"global::System.Array.AsReadOnly(new int[] {{ {string.Join(", ", ids.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)))} }})";
 
         internal static void EmitInstance(SourceWriter w, string name)
         {

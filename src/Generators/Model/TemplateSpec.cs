@@ -37,6 +37,8 @@ namespace Parley.Generators.Model
         string ConversationEnd,
         string? InstructionMarker,
         string? ResponseMarker,
+        EquatableArray<int> InstructionMarkerIds,
+        EquatableArray<int> ResponseMarkerIds,
         EquatableArray<string> SpecialTokens,
         PromptCompletionSpec? PromptCompletion)
     {

@@ -209,12 +209,13 @@ namespace Parley.Generators.Parsing
                 marker => trained.Any(t => t.Prefix.Contains(marker)) || (generationPrompt?.Contains(marker) ?? false));
             string? instructionMarker = CheckMarker(InstructionMarkerAttribute, DiagnosticDescriptors.InstructionMarkerNotInTemplate,
                 marker => turns.Any(t => !t.Train && t.Prefix.Contains(marker)));
+            MarkerIds markerIds = ParseMarkerIds(responseMarker, instructionMarker);
 
             return new TemplateSpec(
                 Namespace(), containingTypes, _symbol.Name, TemplateKindSpec.Structured,
                 tokens.Bos, tokens.Eos, tokens.Pad, tokens.Unk,
                 new EquatableArray<TurnSpec>(turns), generationPrompt, conversationStart, conversationEnd,
-                instructionMarker, responseMarker, SpecialTokens(tokens), PromptCompletion: null);
+                instructionMarker, responseMarker, markerIds.Instruction, markerIds.Response, SpecialTokens(tokens), PromptCompletion: null);
         }
 
         private TemplateSpec ParsePromptCompletion(AttributeData main, TokenValues tokens, EquatableArray<ContainingTypeSpec> containingTypes)
@@ -287,6 +288,7 @@ namespace Parley.Generators.Parsing
                 marker => spec.BeforeCompletion.Contains(marker));
             string? instructionMarker = CheckMarker(InstructionMarkerAttribute, DiagnosticDescriptors.InstructionMarkerNotInTemplate,
                 marker => spec.BeforePrompt.Contains(marker));
+            MarkerIds markerIds = ParseMarkerIds(responseMarker, instructionMarker);
 
             var turns = new EquatableArray<TurnSpec>(new[]
             {
@@ -298,7 +300,7 @@ namespace Parley.Generators.Parsing
                 Namespace(), containingTypes, _symbol.Name, TemplateKindSpec.PromptCompletion,
                 tokens.Bos, tokens.Eos, tokens.Pad, tokens.Unk,
                 turns, spec.BeforeCompletion, ConversationStart: "", ConversationEnd: "",
-                instructionMarker, responseMarker, SpecialTokens(tokens), spec);
+                instructionMarker, responseMarker, markerIds.Instruction, markerIds.Response, SpecialTokens(tokens), spec);
         }
 
         private string? CheckMarker(string attributeName, DiagnosticDescriptor descriptor, System.Func<string, bool> occurs)
@@ -316,6 +318,71 @@ namespace Parley.Generators.Parsing
             }
 
             return marker;
+        }
+
+        /// <summary>
+        /// The markers' declared token ids, which the generated MarkerMask searches for. Both markers must declare them
+        /// when both exist: a mask with response ids only would train just the last answer of a multi-turn row.
+        /// </summary>
+        private MarkerIds ParseMarkerIds(string? responseMarker, string? instructionMarker)
+        {
+            AttributeData? response = Find(ResponseMarkerAttribute);
+            AttributeData? instruction = Find(InstructionMarkerAttribute);
+            bool responseDeclared = false, instructionDeclared = false;
+            EquatableArray<int> responseIds = response is null ? EquatableArray<int>.Empty : ParseTokenIds(response, responseMarker ?? "", out responseDeclared);
+            EquatableArray<int> instructionIds = instruction is null ? EquatableArray<int>.Empty : ParseTokenIds(instruction, instructionMarker ?? "", out instructionDeclared);
+            if (instructionDeclared && !responseDeclared)
+            {
+                Report(DiagnosticDescriptors.InvalidMarkerTokenIds, ArgumentLocation(instruction!, "TokenIds"), instructionMarker ?? "", _symbol.Name,
+                    "the response marker declares no TokenIds; declare them too, the generated MarkerMask searches for both");
+            }
+            else if (responseDeclared && instruction is not null && !instructionDeclared)
+            {
+                Report(DiagnosticDescriptors.InvalidMarkerTokenIds, ArgumentLocation(response!, "TokenIds"), responseMarker ?? "", _symbol.Name,
+                    $"the instruction marker '{instructionMarker}' declares no TokenIds; declare them too, or the generated MarkerMask would train only the last answer of a multi-turn row");
+            }
+
+            return new MarkerIds(responseIds, instructionIds);
+        }
+
+        private EquatableArray<int> ParseTokenIds(AttributeData attribute, string marker, out bool declared)
+        {
+            declared = false;
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                if (argument.Key != "TokenIds" || argument.Value.IsNull)
+                {
+                    continue;
+                }
+
+                declared = true;
+                var ids = argument.Value.Values.Select(v => v.Value is int id ? id : -1).ToList();
+                string? problem = ids.Count == 0 ? "the list is empty"
+                    : ids.Any(id => id < 0) ? $"token ids are never negative, but {ids.First(id => id < 0)} is"
+                    : null;
+                if (problem is not null)
+                {
+                    Report(DiagnosticDescriptors.InvalidMarkerTokenIds, ArgumentLocation(attribute, "TokenIds"), marker, _symbol.Name, problem);
+                    return EquatableArray<int>.Empty;
+                }
+
+                return new EquatableArray<int>(ids);
+            }
+
+            return EquatableArray<int>.Empty;
+        }
+
+        private readonly struct MarkerIds
+        {
+            public MarkerIds(EquatableArray<int> response, EquatableArray<int> instruction)
+            {
+                Response = response;
+                Instruction = instruction;
+            }
+
+            public EquatableArray<int> Response { get; }
+
+            public EquatableArray<int> Instruction { get; }
         }
 
         private EquatableArray<string> SpecialTokens(TokenValues tokens)

@@ -6,7 +6,8 @@ namespace Parley.Collation;
 /// <summary>
 /// TRL's <c>DataCollatorForCompletionOnlyLM</c> as one step: collates with language-modelling labels (padded, or
 /// padding-free when built with a <see cref="FlatteningCollator"/>), then masks each sequence's labels in place
-/// with a <see cref="MarkerMasker{T}"/>, so only the responses are trained. Nothing is allocated per batch.
+/// with a marker masker (<see cref="MarkerMasker{T}"/>, or the <c>MarkerMask</c> the generator emits for a template
+/// that declares its marker ids), so only the responses are trained. Nothing is allocated per batch.
 /// </summary>
 /// <example><code>
 /// var collator = new CompletionOnlyCollator(new PaddingCollator(new PaddingOptions { PadTokenId = 32000 }), new MarkerMasker&lt;long&gt;([32001]));
@@ -19,17 +20,17 @@ public sealed class CompletionOnlyCollator
 {
     private readonly PaddingCollator? _padding;
     private readonly FlatteningCollator? _flattening;
-    private readonly MarkerMasker<long> _masker;
+    private readonly IMarkerMasker<long> _masker;
 
     /// <summary>Padded batches.</summary>
-    public CompletionOnlyCollator(PaddingCollator padding, MarkerMasker<long> masker)
+    public CompletionOnlyCollator(PaddingCollator padding, IMarkerMasker<long> masker)
     {
         _padding = padding ?? throw new ArgumentNullException(nameof(padding));
         _masker = masker ?? throw new ArgumentNullException(nameof(masker));
     }
 
     /// <summary>Padding-free batches (TRL <c>padding_free=True</c>).</summary>
-    public CompletionOnlyCollator(FlatteningCollator flattening, MarkerMasker<long> masker)
+    public CompletionOnlyCollator(FlatteningCollator flattening, IMarkerMasker<long> masker)
     {
         _flattening = flattening ?? throw new ArgumentNullException(nameof(flattening));
         _masker = masker ?? throw new ArgumentNullException(nameof(masker));

@@ -1,6 +1,8 @@
 namespace Parley.Templates;
 
 /// <summary>Phi-3's chat template (<c>tokenizer_phi.chat_template</c> in the seed), compiled by the generator.</summary>
+/// <remarks>The markers declare Phi-3's ids (<c>&lt;|user|&gt;</c> 32010, <c>&lt;|assistant|&gt;</c> 32001), so
+/// <c>Phi3.MarkerMask</c> is a generated completion-only masker for rows tokenized with Phi-3's tokenizer.</remarks>
 /// <example><code>string text = Phi3.Format([ChatMessage.User("Hi"), ChatMessage.Assistant("Hello!")]);</code></example>
 [ChatTemplate(Bos = "<s>", Eos = "<|endoftext|>", Unk = "<unk>")]
 [Turn("system", Prefix = "<|system|>\n", Suffix = "<|end|>\n")]
@@ -8,7 +10,7 @@ namespace Parley.Templates;
 [Turn("assistant", Prefix = "<|assistant|>\n", Suffix = "<|end|>\n", Train = true)]
 [GenerationPrompt("<|assistant|>\n")]
 [ConversationEnd("{eos}")]
-[InstructionMarker("<|user|>"), ResponseMarker("<|assistant|>")]
+[InstructionMarker("<|user|>", TokenIds = [32010]), ResponseMarker("<|assistant|>", TokenIds = [32001])]
 public static partial class Phi3;
 
 /// <summary>ChatML as TRL's <c>setup_chat_format</c> writes it (<c>&lt;|im_start|&gt;</c> … <c>&lt;|im_end|&gt;</c>), compiled by the generator.</summary>

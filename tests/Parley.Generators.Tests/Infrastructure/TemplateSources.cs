@@ -56,11 +56,29 @@ internal static class TemplateSources
         }
         """;
 
+    /// <summary>
+    /// The seed's "### Human:"/"### Assistant:" format with the Llama-2 ids that end every occurrence of each marker
+    /// ("###" merges with a preceding newline), so the generator emits a MarkerMask with multi-token searches.
+    /// </summary>
+    public const string HumanAssistant = """
+        using Parley;
+
+        namespace Models;
+
+        [ChatTemplate(Bos = "<s>", Eos = "</s>")]
+        [Turn("user", Prefix = "### Human: ", Suffix = "\n")]
+        [Turn("assistant", Prefix = "### Assistant: ", Suffix = "{eos}\n", Train = true)]
+        [InstructionMarker("### Human:", TokenIds = [12968, 29901])]
+        [ResponseMarker("### Assistant:", TokenIds = [4007, 22137, 29901])]
+        public static partial class HumanAssistantTemplate;
+        """;
+
     public static readonly IReadOnlyDictionary<string, string> Golden = new Dictionary<string, string>
     {
         ["Phi3Template"] = Phi3,
         ["ChatMLTemplate"] = ChatML,
         ["YodaTemplate"] = Yoda,
         ["NestedLlama2Template"] = NestedLlama2,
+        ["HumanAssistantTemplate"] = HumanAssistant,
     };
 }
