@@ -27,6 +27,13 @@ public sealed class JinjaChatTemplateAttribute : Attribute
 
     /// <summary>The value of <c>eos_token</c> when a conversation is formatted.</summary>
     public string? Eos { get; set; }
+
+    /// <summary>
+    /// Variables the template reads beyond <c>apply_chat_template</c>'s standard ones (e.g. <c>enable_thinking</c>),
+    /// which the caller passes to <c>Render</c>. Other names the template reads but never defines or tests are
+    /// reported as PARLEY022 warnings (they render as jinja2's empty Undefined).
+    /// </summary>
+    public string[]? Inputs { get; set; }
 }
 
 /// <summary>
@@ -59,4 +66,11 @@ public sealed class JinjaChatTemplateFileAttribute : Attribute
 
     /// <summary>Overrides the file's <c>eos_token</c>.</summary>
     public string? Eos { get; set; }
+
+    /// <summary>
+    /// Variables the template reads beyond <c>apply_chat_template</c>'s standard ones (e.g. <c>enable_thinking</c>),
+    /// which the caller passes to <c>Render</c>. Other names the template reads but never defines or tests are
+    /// reported as PARLEY022 warnings (they render as jinja2's empty Undefined).
+    /// </summary>
+    public string[]? Inputs { get; set; }
 }

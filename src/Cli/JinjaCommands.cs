@@ -31,18 +31,18 @@ internal static class JinjaCommands
     {
         var file = new Argument<string>("file") { Description = "A tokenizer_config.json or a .jinja file." };
         var command = new Command("check", """
-            Checks a Jinja chat template as the build does: syntax, unknown filters/tests/functions, unsupported features,
-            each with its line and column. Exit code 1 when there is any.
+            Checks a Jinja chat template as the build does: syntax, unknown filters/tests/functions, unsupported features
+            (errors), and names read but never defined (warnings), each with its line and column. Exit code 1 on an error.
             Example: parley check tokenizer_config.json
             """)
         { file };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(file)!;
-            IReadOnlyList<string> problems = JinjaTemplateLoader.Check(path);
+            var (problems, hasErrors) = JinjaTemplateLoader.Check(path);
             foreach (string problem in problems) stdout.WriteLine(problem);
-            if (problems.Count == 0) stdout.WriteLine($"{path}: ok");
-            return problems.Count == 0 ? ParleyCli.Ok : ParleyCli.BadInput;
+            if (!hasErrors) stdout.WriteLine($"{path}: ok");
+            return hasErrors ? ParleyCli.BadInput : ParleyCli.Ok;
         });
         return command;
     }

@@ -33,22 +33,27 @@ internal static class JinjaTemplateLoader
         return (template, bos, eos);
     }
 
-    /// <summary>The problems of a template file, each as <c>file:line:column: message</c>.</summary>
-    public static IReadOnlyList<string> Check(string path)
+    /// <summary>The problems of a template file, each as <c>file:line:column: [warning: ]kind: message</c>, and whether any is an error.</summary>
+    public static (IReadOnlyList<string> Lines, bool HasErrors) Check(string path)
     {
         var (template, _, _) = Read(path);
-        return JinjaCompiler.Check(template).Select(p => $"{path}:{p.Line}:{p.Column}: {p.Kind}: {p.Message}").ToList();
+        IReadOnlyList<JinjaProblem> problems = JinjaCompiler.Check(template);
+        return (problems.Select(p => Describe(path, p)).ToList(), problems.Any(p => !p.IsWarning));
     }
+
+    private static string Describe(string path, JinjaProblem p) =>
+        $"{path}:{p.Line}:{p.Column}: {(p.IsWarning ? "warning: " : "")}{p.Kind}: {p.Message}";
 
     /// <summary>Compiles (or loads from the cache) the template in <paramref name="path"/>.</summary>
     /// <exception cref="CliInputException">The template has errors (listed with their positions).</exception>
     public static LoadedJinjaTemplate Load(string path)
     {
         var (template, bos, eos) = Read(path);
-        IReadOnlyList<JinjaProblem> problems = JinjaCompiler.Check(template);
-        if (problems.Count > 0)
+        // Undefined-name warnings do not stop rendering: the variables file may well supply the name.
+        var errors = JinjaCompiler.Check(template).Where(p => !p.IsWarning).ToList();
+        if (errors.Count > 0)
         {
-            throw new CliInputException(string.Join(Environment.NewLine, problems.Select(p => $"{path}:{p.Line}:{p.Column}: {p.Kind}: {p.Message}")));
+            throw new CliInputException(string.Join(Environment.NewLine, errors.Select(p => Describe(path, p))));
         }
 
         string source = JinjaCompiler.GenerateSource(template, ClassName, Namespace, bos, eos);

@@ -136,5 +136,11 @@ namespace Parley.Generators.Diagnostics
             "Marker token ids cannot be used",
             "The TokenIds of marker '{0}' on '{1}' cannot be used: {2}",
             DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor JinjaUndefinedName = Create(
+            "PARLEY022",
+            "Jinja template reads an undefined name",
+            "Jinja template of '{0}', line {1}, column {2}: {3}",
+            DiagnosticSeverity.Warning);
     }
 }

@@ -15,8 +15,11 @@ namespace Parley.Generators.Jinja
             Column = column;
         }
 
-        /// <summary><c>syntax</c>, <c>unsupported</c>, <c>filter</c>, <c>test</c> or <c>function</c>.</summary>
+        /// <summary><c>syntax</c>, <c>unsupported</c>, <c>filter</c>, <c>test</c>, <c>function</c> or <c>undefined</c>.</summary>
         public string Kind { get; }
+
+        /// <summary>True for a problem that does not stop compilation (an undefined name renders as jinja2's Undefined).</summary>
+        public bool IsWarning => Kind == "undefined";
 
         /// <summary>What is wrong.</summary>
         public string Message { get; }
@@ -68,8 +71,22 @@ namespace Parley.Generators.Jinja
             ["strftime_now"] = "StrftimeNow",
         };
 
+        /// <summary>
+        /// The variables transformers' <c>apply_chat_template</c> always passes: the conversation, tools, documents, the
+        /// generation flag and the tokenizer's special tokens. Other free names must come from the caller's extra
+        /// variables (e.g. <c>enable_thinking</c>) and are reported unless the template tests them or the class declares them.
+        /// </summary>
+        public static readonly HashSet<string> StandardInputs = new()
+        {
+            "messages", "tools", "documents", "add_generation_prompt", "bos_token", "eos_token", "unk_token", "pad_token",
+            "sep_token", "cls_token", "mask_token", "additional_special_tokens",
+        };
+
         /// <summary>Parses <paramref name="source"/>; returns the template (null on a syntax error) and every problem.</summary>
-        public static JinjaTemplate? Check(string source, List<JinjaProblem> problems)
+        /// <param name="source">The template text.</param>
+        /// <param name="problems">Receives errors and warnings (<see cref="JinjaProblem.IsWarning"/>).</param>
+        /// <param name="declaredInputs">Extra variables the caller promises to pass (not reported as undefined).</param>
+        public static JinjaTemplate? Check(string source, List<JinjaProblem> problems, IEnumerable<string>? declaredInputs = null)
         {
             JinjaTemplate template;
             try
@@ -84,6 +101,7 @@ namespace Parley.Generators.Jinja
 
             var walker = new Walker(problems);
             walker.Body(template.Body);
+            UndefinedNames.Report(template, problems, declaredInputs);
             return template;
         }
 

@@ -18,7 +18,10 @@ namespace Parley.Generators.Jinja
     /// </example>
     public static class JinjaCompiler
     {
-        /// <summary>Every problem of <paramref name="template"/> with its line and column (empty when it compiles).</summary>
+        /// <summary>
+        /// Every problem of <paramref name="template"/> with its line and column: errors, and warnings
+        /// (<see cref="JinjaProblem.IsWarning"/>, undefined names) that do not stop compilation.
+        /// </summary>
         public static IReadOnlyList<JinjaProblem> Check(string template)
         {
             var problems = new List<JinjaProblem>();
@@ -30,10 +33,9 @@ namespace Parley.Generators.Jinja
         /// <exception cref="JinjaSyntaxException">The template has a problem (see <see cref="Check"/>).</exception>
         public static string GenerateSource(string template, string className, string? @namespace = null, string? bos = null, string? eos = null)
         {
-            IReadOnlyList<JinjaProblem> problems = Check(template);
-            if (problems.Count > 0)
+            JinjaProblem? first = System.Linq.Enumerable.FirstOrDefault(Check(template), p => !p.IsWarning);
+            if (first is not null)
             {
-                JinjaProblem first = problems[0];
                 throw new JinjaSyntaxException(first.Message, first.Line, first.Column, first.Kind == "unsupported", first.Length);
             }
 

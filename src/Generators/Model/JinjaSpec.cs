@@ -32,7 +32,8 @@ namespace Parley.Generators.Model
         string? Eos,
         LocationInfo? PathLocation,
         EquatableArray<DiagnosticInfo> Diagnostics,
-        bool HasErrors);
+        bool HasErrors,
+        EquatableArray<string> Inputs);
 
     /// <summary>An additional file's path and text.</summary>
     internal sealed record AdditionalFileSpec(string Path, string Text);

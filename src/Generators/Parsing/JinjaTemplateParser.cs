@@ -33,7 +33,7 @@ namespace Parley.Generators.Parsing
             string? bos = Named(attribute, "Bos");
             string? eos = Named(attribute, "Eos");
             SyntaxToken? literal = TemplateLiteral(attribute, cancellationToken);
-            bool ok = Check(source, symbol.Name, diagnostics, (line, column, length) => LocateInLiteral(literal, line, column, length) ?? syntax.Identifier.GetLocation());
+            bool ok = Check(source, symbol.Name, diagnostics, (line, column, length) => LocateInLiteral(literal, line, column, length) ?? syntax.Identifier.GetLocation(), NamedStrings(attribute, "Inputs"));
             JinjaSpec? spec = ok && shapeOk ? new JinjaSpec(Namespace(symbol), containing, symbol.Name, source, bos, eos) : null;
             return new JinjaParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics));
         }
@@ -51,7 +51,7 @@ namespace Parley.Generators.Parsing
             string path = attribute.ConstructorArguments.Length > 0 ? attribute.ConstructorArguments[0].Value as string ?? "" : "";
             Location? pathLocation = TemplateLiteral(attribute, cancellationToken)?.GetLocation() ?? syntax.Identifier.GetLocation();
             return new JinjaFileRequest(Namespace(symbol), containing, symbol.Name, path, Named(attribute, "Name"), Named(attribute, "Bos"), Named(attribute, "Eos"),
-                LocationInfo.From(pathLocation), new EquatableArray<DiagnosticInfo>(diagnostics), !shapeOk);
+                LocationInfo.From(pathLocation), new EquatableArray<DiagnosticInfo>(diagnostics), !shapeOk, NamedStrings(attribute, "Inputs"));
         }
 
         /// <summary>Whether an additional file's path ends with the requested path (separators normalised).</summary>
@@ -104,28 +104,29 @@ namespace Parley.Generators.Parsing
                 int offset = OffsetOf(file.Text, line, column);
                 LinePosition position = new(line - 1, column - 1);
                 return Location.Create(file.Path, new TextSpan(offset, length), new LinePositionSpan(position, new LinePosition(line - 1, column - 1 + length)));
-            });
+            }, request.Inputs);
             JinjaSpec? spec = ok && !request.HasErrors ? new JinjaSpec(request.Namespace, request.ContainingTypes, request.ClassName, source, bos, eos) : null;
             return new JinjaParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics));
         }
 
-        private static bool Check(string source, string className, List<DiagnosticInfo> diagnostics, System.Func<int, int, int, Location> locate)
+        private static bool Check(string source, string className, List<DiagnosticInfo> diagnostics, System.Func<int, int, int, Location> locate, EquatableArray<string> inputs)
         {
             var problems = new List<JinjaProblem>();
-            JinjaTemplate? template = JinjaChecks.Check(source, problems);
+            JinjaTemplate? template = JinjaChecks.Check(source, problems, inputs);
             foreach (JinjaProblem problem in problems)
             {
                 DiagnosticDescriptor descriptor = problem.Kind switch
                 {
                     "syntax" => DiagnosticDescriptors.JinjaSyntaxError,
                     "unsupported" => DiagnosticDescriptors.JinjaUnsupported,
+                    "undefined" => DiagnosticDescriptors.JinjaUndefinedName,
                     _ => DiagnosticDescriptors.JinjaUnknownName,
                 };
                 diagnostics.Add(new DiagnosticInfo(descriptor, LocationInfo.From(locate(problem.Line, problem.Column, problem.Length)) ?? ExternalLocation(locate(problem.Line, problem.Column, problem.Length)),
                     new EquatableArray<string>(new[] { className, problem.Line.ToString(System.Globalization.CultureInfo.InvariantCulture), problem.Column.ToString(System.Globalization.CultureInfo.InvariantCulture), problem.Message })));
             }
 
-            return template is not null && problems.Count == 0;
+            return template is not null && problems.All(p => p.IsWarning);
         }
 
         private static LocationInfo? ExternalLocation(Location location) =>
@@ -187,6 +188,19 @@ namespace Parley.Generators.Parsing
 
         private static string? Namespace(INamedTypeSymbol symbol) =>
             symbol.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null;
+
+        private static EquatableArray<string> NamedStrings(AttributeData attribute, string name)
+        {
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                if (argument.Key == name && !argument.Value.IsNull && argument.Value.Kind == TypedConstantKind.Array)
+                {
+                    return new EquatableArray<string>(argument.Value.Values.Select(v => v.Value as string).Where(v => !string.IsNullOrEmpty(v)).Select(v => v!));
+                }
+            }
+
+            return EquatableArray<string>.Empty;
+        }
 
         private static string? Named(AttributeData attribute, string name)
         {

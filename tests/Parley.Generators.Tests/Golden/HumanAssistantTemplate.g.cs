@@ -25,8 +25,8 @@ namespace Models
             instructionMarker: "### Human:",
             responseMarker: "### Assistant:",
             specialTokens: global::System.Array.AsReadOnly(new string[] { "<s>", "</s>" }),
-            instructionMarkerIds: global::System.Array.AsReadOnly(new int[] { 835, 12968, 29901 }),
-            responseMarkerIds: global::System.Array.AsReadOnly(new int[] { 835, 4007, 22137, 29901 }));
+            instructionMarkerIds: global::System.Array.AsReadOnly(new int[] { 12968, 29901 }),
+            responseMarkerIds: global::System.Array.AsReadOnly(new int[] { 4007, 22137, 29901 }));
 
         /// <summary>This template as an <see cref="global::Parley.IChatTemplate"/>, for code that takes any template.</summary>
         public static global::Parley.IChatTemplate Instance { get; } = new __ParleyTemplate();
@@ -223,7 +223,7 @@ namespace Models
 #if NET7_0_OR_GREATER
         /// <summary>
         /// Completion-only labels (TRL <c>DataCollatorForCompletionOnlyLM</c> semantics) for rows formatted with this template,
-        /// searching for the declared marker ids: response [835, 4007, 22137, 29901], instruction [835, 12968, 29901].
+        /// searching for the declared marker ids: response [4007, 22137, 29901], instruction [12968, 29901].
         /// Allocation-free; check the ids against your tokenizer once with <c>MarkerBinding.Verify</c>.
         /// </summary>
         public sealed class MarkerMask : global::Parley.Labels.IMarkerMasker<int>, global::Parley.Labels.IMarkerMasker<long>
@@ -234,10 +234,10 @@ namespace Models
             private MarkerMask() { }
 
             /// <summary>The response marker's declared ids.</summary>
-            public static global::System.ReadOnlySpan<int> ResponseIds => new int[] { 835, 4007, 22137, 29901 };
+            public static global::System.ReadOnlySpan<int> ResponseIds => new int[] { 4007, 22137, 29901 };
 
             /// <summary>The instruction marker's declared ids (empty when the template has none).</summary>
-            public static global::System.ReadOnlySpan<int> InstructionIds => new int[] { 835, 12968, 29901 };
+            public static global::System.ReadOnlySpan<int> InstructionIds => new int[] { 12968, 29901 };
 
             /// <summary>Copies <paramref name="ids"/> into <paramref name="labels"/> and sets every label outside the responses to -100.</summary>
             /// <exception cref="global::System.ArgumentException"><paramref name="labels"/> is shorter than <paramref name="ids"/>.</exception>
@@ -249,20 +249,20 @@ namespace Models
 
             private readonly struct __Search<T> : global::Parley.Labels.IMarkerSearch<T> where T : unmanaged, global::System.Numerics.IBinaryInteger<T>
             {
-                public int ResponseLength => 4;
+                public int ResponseLength => 3;
 
-                public int InstructionLength => 3;
+                public int InstructionLength => 2;
 
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 public int IndexOfResponse(global::System.ReadOnlySpan<T> ids, int from)
                 {
-                    int lastStart = ids.Length - 4;
+                    int lastStart = ids.Length - 3;
                     while (from >= 0 && from <= lastStart)
                     {
-                        int at = global::System.MemoryExtensions.IndexOf(ids.Slice(from, lastStart - from + 1), Id(835));
+                        int at = global::System.MemoryExtensions.IndexOf(ids.Slice(from, lastStart - from + 1), Id(4007));
                         if (at < 0) return -1;
                         at += from;
-                        if (ids[at + 1] == Id(4007) && ids[at + 2] == Id(22137) && ids[at + 3] == Id(29901)) return at;
+                        if (ids[at + 1] == Id(22137) && ids[at + 2] == Id(29901)) return at;
                         from = at + 1;
                     }
                     return -1;
@@ -271,12 +271,12 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 public int LastIndexOfResponse(global::System.ReadOnlySpan<T> ids)
                 {
-                    int end = ids.Length - 3;
+                    int end = ids.Length - 2;
                     while (end > 0)
                     {
-                        int at = global::System.MemoryExtensions.LastIndexOf(ids.Slice(0, end), Id(835));
+                        int at = global::System.MemoryExtensions.LastIndexOf(ids.Slice(0, end), Id(4007));
                         if (at < 0) return -1;
-                        if (ids[at + 1] == Id(4007) && ids[at + 2] == Id(22137) && ids[at + 3] == Id(29901)) return at;
+                        if (ids[at + 1] == Id(22137) && ids[at + 2] == Id(29901)) return at;
                         end = at;
                     }
                     return -1;
@@ -285,13 +285,13 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 public int IndexOfInstruction(global::System.ReadOnlySpan<T> ids, int from)
                 {
-                    int lastStart = ids.Length - 3;
+                    int lastStart = ids.Length - 2;
                     while (from >= 0 && from <= lastStart)
                     {
-                        int at = global::System.MemoryExtensions.IndexOf(ids.Slice(from, lastStart - from + 1), Id(835));
+                        int at = global::System.MemoryExtensions.IndexOf(ids.Slice(from, lastStart - from + 1), Id(12968));
                         if (at < 0) return -1;
                         at += from;
-                        if (ids[at + 1] == Id(12968) && ids[at + 2] == Id(29901)) return at;
+                        if (ids[at + 1] == Id(29901)) return at;
                         from = at + 1;
                     }
                     return -1;
@@ -300,12 +300,12 @@ namespace Models
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 public int LastIndexOfInstruction(global::System.ReadOnlySpan<T> ids)
                 {
-                    int end = ids.Length - 2;
+                    int end = ids.Length - 1;
                     while (end > 0)
                     {
-                        int at = global::System.MemoryExtensions.LastIndexOf(ids.Slice(0, end), Id(835));
+                        int at = global::System.MemoryExtensions.LastIndexOf(ids.Slice(0, end), Id(12968));
                         if (at < 0) return -1;
-                        if (ids[at + 1] == Id(12968) && ids[at + 2] == Id(29901)) return at;
+                        if (ids[at + 1] == Id(29901)) return at;
                         end = at;
                     }
                     return -1;

@@ -82,7 +82,7 @@ public class JinjaGeneratorTests
     public void SyntaxError_InAnEscapedRegularString_MapsThroughEscapes()
     {
         (string source, TextSpan expected) = Unmark(Header + """
-            [JinjaChatTemplate("{{ '\n\t' }}\n{{ x | [|nope|] }}")]
+            [JinjaChatTemplate("{{ '\n\t' }}\n{{ x | [|nope|] }}", Inputs = ["x"])]
             public static partial class Escaped;
             """);
         var (result, _) = GeneratorHarness.Run(source);
@@ -185,6 +185,25 @@ public class JinjaGeneratorTests
             public static partial class Named;
             """, [new InMemoryAdditionalText("/x/cfg/tokenizer_config.json", config)], "Models.Named");
         Assert.That(Format(template, [ChatMessage.User("a"), ChatMessage.Assistant("b")], false), Is.EqualTo("<s>ab</s>"));
+    }
+
+    [Test]
+    public void UndefinedName_IsAWarningAtItsFirstUse_AndTheClassIsStillEmitted()
+    {
+        (string source, TextSpan expected) = Unmark(Header + """
+            [JinjaChatTemplate("{% for m in messages %}{{ m.content }}{% endfor %}{% if [|enable_thinking|] %}<think>{% endif %}{{ enable_thinking }}")]
+            public static partial class Thinking;
+            """);
+        var (result, output) = GeneratorHarness.Run(source);
+        Diagnostic diagnostic = result.Diagnostics.Single();
+        Assert.That((diagnostic.Id, diagnostic.Severity), Is.EqualTo(("PARLEY022", DiagnosticSeverity.Warning)));
+        Assert.That(diagnostic.GetMessage(), Does.StartWith("Jinja template of 'Thinking', line 1, column 57: 'enable_thinking' is neither set by the template nor a standard input"));
+        Assert.That(diagnostic.Location.SourceSpan, Is.EqualTo(expected));
+        Assert.That(result.GeneratedSources, Has.Length.EqualTo(1));
+        Assert.That(GeneratorHarness.CompilerProblems(output), Is.Empty);
+
+        var (declared, _) = GeneratorHarness.Run(source.Replace("<think>{% endif %}{{ enable_thinking }}\")]", "<think>{% endif %}{{ enable_thinking }}\", Inputs = [\"enable_thinking\"])]"));
+        Assert.That(declared.Diagnostics, Is.Empty, "a declared input is not reported");
     }
 
     [Test]

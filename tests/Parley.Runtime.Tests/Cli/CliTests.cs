@@ -141,6 +141,12 @@ public class CliTests
         var (ok, okOutput, _) = Run("check", file);
         Assert.That(ok, Is.EqualTo(ParleyCli.Ok));
         Assert.That(okOutput, Does.Contain(": ok"));
+
+        File.WriteAllText(file, "{% for m in mesages %}{{ m.content }}{% endfor %}");
+        var (warned, warnOutput, _) = Run("check", file);
+        Assert.That(warned, Is.EqualTo(ParleyCli.Ok), "an undefined name is a warning: the variables may supply it");
+        Assert.That(warnOutput, Does.StartWith(file + ":1:13: warning: undefined: 'mesages' is neither set by the template nor a standard input"));
+        Assert.That(warnOutput, Does.Contain(": ok"));
     }
 
     [Test]
