@@ -16,8 +16,9 @@ internal static class TrainConfig
 {
     public const string Schema = """
         Config (JSON; relative paths are relative to the config file; only "template" and "data" are required):
-          template          "phi3" | "chatml" (conversations; prompt/completion rows become user + assistant turns)
-                            | "yoda" (prompt/completion: "{prompt} ##[YODA]##> {completion}</s>", the seed's format)
+          template          "phi3" | "chatml" | another built-in (conversations; prompt/completion rows become user +
+                            assistant turns) | "yoda" (prompt/completion: "{prompt} ##[YODA]##> {completion}</s>", the seed's
+                            format) | a model's tokenizer_config.json or .jinja file (compiled at run time, cached)
           data              "train.jsonl" (CSV/JSONL/Parquet), or {"path": "pairs.csv", "rename": {"sentence": "prompt"},
                             "drop": ["translation"]} to map columns to prompt/completion or messages
           tokenizer         tokenizer.json, its folder, a SentencePiece .model, "gpt2", "cl100k_base";
@@ -66,12 +67,8 @@ internal static class TrainConfig
             }
         }
 
-        string templateName = String(path, root, "template") ?? throw Bad(path, "template", "missing: name the template (phi3, chatml or yoda).");
-        IChatTemplate template = templateName.ToLowerInvariant() switch
-        {
-            "yoda" => YodaPromptCompletion.Instance,
-            _ => BuiltInTemplates.Find(templateName) ?? throw Bad(path, "template", $"'{templateName}' is not a template parley train knows (phi3, chatml, yoda)."),
-        };
+        string templateName = String(path, root, "template") ?? throw Bad(path, "template", $"missing: name a built-in template ({KnownTemplates}) or a tokenizer_config.json / .jinja file.");
+        IChatTemplate template = Template(path, folder, templateName);
 
         var (data, columns, note) = Data(path, folder, root);
         var defaults = new SftOptions { Data = data };
@@ -113,6 +110,29 @@ internal static class TrainConfig
         }
 
         return (template, options);
+    }
+
+    private static string KnownTemplates => string.Join(", ", [.. BuiltInTemplates.Names, "yoda"]);
+
+    // A built-in name first, so a file that happens to be called "phi3" next to the config does not shadow it.
+    private static IChatTemplate Template(string path, string folder, string name)
+    {
+        if (name.Equals("yoda", StringComparison.OrdinalIgnoreCase)) return YodaPromptCompletion.Instance;
+        if (BuiltInTemplates.Find(name) is { } builtIn) return builtIn;
+        string file = Path.Combine(folder, name);
+        if (!File.Exists(file))
+        {
+            throw Bad(path, "template", $"'{name}' is neither a built-in template ({KnownTemplates}) nor a tokenizer_config.json / .jinja file next to the config.");
+        }
+
+        try
+        {
+            return JinjaTemplateLoader.Load(file).Template;
+        }
+        catch (CliInputException e)
+        {
+            throw Bad(path, "template", e.Message);
+        }
     }
 
     private static JsonDocument Parse(string path)

@@ -101,7 +101,7 @@ public class TrainCommandTests
     [TestCase("""{"template": "yoda", "data": "pairs.csv", "learning_rate": true}""", "learning_rate", "expected a number")]
     [TestCase("""{"template": "yoda", "data": "pairs.csv", "lora": {"r": 1.5}}""", "lora.r", "expected an integer")]
     [TestCase("""{"template": 3, "data": "pairs.csv"}""", "template", "expected a string, got the number 3")]
-    [TestCase("""{"template": "llama9", "data": "pairs.csv"}""", "template", "'llama9' is not a template parley train knows (phi3, chatml, yoda)")]
+    [TestCase("""{"template": "llama9", "data": "pairs.csv"}""", "template", "'llama9' is neither a built-in template (phi3, chatml")]
     [TestCase("""{"template": "yoda", "data": "nope.csv"}""", "data", "no such file")]
     [TestCase("""{"template": "yoda", "data": {"path": "nope.csv"}}""", "data.path", "no such file")]
     [TestCase("""{"template": "yoda", "data": "pairs.csv", "tokenizer": "missing/tokenizer.json"}""", "tokenizer", "no such file or folder")]
@@ -118,6 +118,33 @@ public class TrainCommandTests
         Assert.That(code, Is.EqualTo(ParleyCli.BadInput), error);
         Assert.That(error, Does.Contain($"{config}: field '{field}': "));
         Assert.That(error, Does.Contain(problem));
+    }
+
+    [Test]
+    public void Template_CanBeAModelsTokenizerConfig_NextToTheConfig()
+    {
+        string config = Config($$"""{"template": "model/tokenizer_config.json", {{YodaData}}}""");
+        string model = Directory.CreateDirectory(Path.Combine(Path.GetDirectoryName(config)!, "model")).FullName;
+        File.Copy(Fixtures.Path("tokenizers", "phi-3-mini-4k-instruct", "tokenizer_config.json"), Path.Combine(model, "tokenizer_config.json"));
+
+        var (template, _) = TrainConfig.Read(config);
+
+        Assert.That(template.Info.Kind, Is.EqualTo(TemplateKind.Jinja));
+        Assert.That(template.Format([ChatMessage.User("Hi"), ChatMessage.Assistant("Hello")]),
+            Is.EqualTo("<|user|>\nHi<|end|>\n<|assistant|>\nHello<|end|>\n<|endoftext|>"));
+    }
+
+    [Test]
+    public void Template_JinjaFileWithAnError_NamesTheFieldAndThePosition()
+    {
+        string config = Config($$"""{"template": "chat.jinja", {{YodaData}}}""");
+        string jinja = Path.Combine(Path.GetDirectoryName(config)!, "chat.jinja");
+        File.WriteAllText(jinja, "{% for m in messages %}{{ m.content | shout }}{% endfor %}");
+
+        var (code, _, error) = Run("train", "--config", config);
+
+        Assert.That(code, Is.EqualTo(ParleyCli.BadInput));
+        Assert.That(error, Does.Contain($"{config}: field 'template': {jinja}:1:39: filter: No filter named 'shout'"));
     }
 
     [Test]
