@@ -16,7 +16,8 @@ internal static class TrainConfig
 {
     public const string Schema = """
         Config (JSON; relative paths are relative to the config file; only "template" and "data" are required):
-          template          "phi3" | "chatml" (conversations; prompt/completion rows become user + assistant turns)
+          template          "phi3" | "chatml" | "qwen3" | "llama3.1" | "gemma3" | "deepseek-v3" (conversations;
+                            prompt/completion rows become user + assistant turns)
                             | "yoda" (prompt/completion: "{prompt} ##[YODA]##> {completion}</s>", the seed's format)
           data              "train.jsonl" (CSV/JSONL/Parquet), or {"path": "pairs.csv", "rename": {"sentence": "prompt"},
                             "drop": ["translation"]} to map columns to prompt/completion or messages
@@ -66,11 +67,11 @@ internal static class TrainConfig
             }
         }
 
-        string templateName = String(path, root, "template") ?? throw Bad(path, "template", "missing: name the template (phi3, chatml or yoda).");
+        string templateName = String(path, root, "template") ?? throw Bad(path, "template", $"missing: name the template ({string.Join(", ", BuiltInTemplates.Names)} or yoda).");
         IChatTemplate template = templateName.ToLowerInvariant() switch
         {
             "yoda" => YodaPromptCompletion.Instance,
-            _ => BuiltInTemplates.Find(templateName) ?? throw Bad(path, "template", $"'{templateName}' is not a template parley train knows (phi3, chatml, yoda)."),
+            _ => BuiltInTemplates.Find(templateName) ?? throw Bad(path, "template", $"'{templateName}' is not a template parley train knows ({string.Join(", ", BuiltInTemplates.Names)}, yoda)."),
         };
 
         var (data, columns, note) = Data(path, folder, root);
