@@ -110,6 +110,21 @@ public class CliTests
         Assert.That(text[range[0].GetInt32()..range[1].GetInt32()], Is.EqualTo("Hello"));
     }
 
+    [Test]
+    public void Render_WithABuiltInJinjaTemplateName()
+    {
+        string vars = Path.Combine(Directory.CreateTempSubdirectory("parley-render-").FullName, "vars.json");
+        File.WriteAllText(vars, """{"messages": [{"role": "user", "content": "Hi"}], "add_generation_prompt": true, "enable_thinking": false}""");
+
+        var (code, output, error) = Run("render", "--template", "qwen3", "--vars", vars);
+        Assert.That(code, Is.EqualTo(ParleyCli.Ok), error);
+        Assert.That(output, Is.EqualTo("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n"));
+
+        var (structured, _, message) = Run("render", "--template", "phi3", "--vars", vars);
+        Assert.That(structured, Is.EqualTo(ParleyCli.BadInput));
+        Assert.That(message, Does.Contain("has no Jinja variable model"));
+    }
+
     [TestCase("qwen3")]
     [TestCase("Llama-3.1")]
     [TestCase("gemma-3")]
