@@ -5,7 +5,7 @@ namespace Parley.Samples.Service;
 /// <summary>The body of <c>POST /v1/format</c> and <c>POST /v1/tokenize</c>.</summary>
 public sealed class ChatRequest
 {
-    /// <summary>A built-in template name (<c>phi3</c>, <c>chatml</c>); null means <c>phi3</c>.</summary>
+    /// <summary>A built-in template name (<c>BuiltInTemplates.Names</c>: <c>phi3</c>, <c>chatml</c>, <c>qwen3</c>, <c>llama3.1</c>, <c>gemma3</c>, <c>deepseek-v3</c>); null means <c>phi3</c>.</summary>
     public string? Template { get; set; }
 
     /// <summary>The conversation.</summary>

@@ -131,6 +131,27 @@ public sealed class TemplateInfo
     /// </summary>
     public IReadOnlyList<string> SpecialTokens { get; }
 
+    /// <summary>
+    /// This description with other BOS/EOS tokens: <see cref="SpecialTokens"/> lists the new ones in place of the old
+    /// (BOS, EOS, PAD, UNK, then the rest, without duplicates).
+    /// </summary>
+    /// <example><code>TemplateInfo opt = Phi3.Info.WithSpecialTokens("&lt;s&gt;", "&lt;/s&gt;");</code></example>
+    public TemplateInfo WithSpecialTokens(string? bos, string eos)
+    {
+        var special = new List<string>();
+        foreach (string? token in new[] { bos, eos, Pad, Unk })
+        {
+            if (!string.IsNullOrEmpty(token) && !special.Contains(token!)) special.Add(token!);
+        }
+
+        foreach (string token in SpecialTokens)
+        {
+            if (token != Bos && token != Eos && token != Pad && token != Unk && !special.Contains(token)) special.Add(token);
+        }
+
+        return new TemplateInfo(Name, Kind, bos, eos, Pad, Unk, Turns, GenerationPrompt, ConversationStart, ConversationEnd, InstructionMarker, ResponseMarker, special.AsReadOnly());
+    }
+
     /// <summary>The declared roles in declaration order.</summary>
     public IEnumerable<string> Roles => Turns.Select(t => t.Role);
 

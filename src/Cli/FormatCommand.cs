@@ -9,7 +9,7 @@ internal static class FormatCommand
 {
     public static Command Create(TextWriter stdout)
     {
-        var template = new Option<string>("--template") { Description = "A built-in template (phi3, chatml), or a tokenizer_config.json or .jinja file compiled at run time.", Required = true };
+        var template = new Option<string>("--template") { Description = $"A built-in template ({string.Join(", ", Parley.Templates.BuiltInTemplates.Names)}), or a tokenizer_config.json or .jinja file compiled at run time.", Required = true };
         var data = new Option<string>("--data") { Description = "A JSONL, CSV or Parquet dataset (messages, or prompt/completion).", Required = true };
         var output = new Option<string?>("--out") { Description = "Write JSONL ({\"text\", \"trainable\"}) here instead of standard output." };
         var generation = new Option<bool>("--add-generation-prompt") { Description = "End with the generation prompt (inference form)." };

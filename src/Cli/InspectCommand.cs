@@ -11,7 +11,7 @@ internal static class InspectCommand
 {
     public static Command Create(TextWriter stdout)
     {
-        var template = new Option<string>("--template") { Description = "A built-in template (phi3, chatml), or a tokenizer_config.json or .jinja file compiled at run time.", Required = true };
+        var template = new Option<string>("--template") { Description = $"A built-in template ({string.Join(", ", Parley.Templates.BuiltInTemplates.Names)}), or a tokenizer_config.json or .jinja file compiled at run time.", Required = true };
         var tokenizer = new Option<string>("--tokenizer") { Description = "tokenizer.json (or its folder), a SentencePiece .model, or gpt2/cl100k_base.", Required = true };
         var data = new Option<string>("--data") { Description = "A JSONL, CSV or Parquet dataset.", Required = true };
         var row = new Option<int>("--row") { Description = "0-based row to show.", DefaultValueFactory = _ => 0 };

@@ -8,7 +8,7 @@ internal static class JinjaCommands
 {
     public static Command Render(TextWriter stdout)
     {
-        var template = new Option<string>("--template") { Description = "A tokenizer_config.json (its chat_template, bos_token, eos_token) or a .jinja file.", Required = true };
+        var template = new Option<string>("--template") { Description = "A built-in Jinja template (qwen3, llama3.1, gemma3, deepseek-v3), a tokenizer_config.json (its chat_template, bos_token, eos_token) or a .jinja file.", Required = true };
         var vars = new Option<string>("--vars") { Description = "A JSON file with the variables: messages (any fields), tools, documents, add_generation_prompt, custom flags.", Required = true };
         var command = new Command("render", """
             Renders a model's Jinja chat template exactly as HF transformers' apply_chat_template does, compiled to C# first.
@@ -20,8 +20,8 @@ internal static class JinjaCommands
             string varsPath = parse.GetValue(vars)!;
             if (!File.Exists(varsPath)) throw new FileNotFoundException($"--vars '{varsPath}': no such file.", varsPath);
             using JsonDocument variables = ParseJson(varsPath);
-            LoadedJinjaTemplate loaded = JinjaTemplateLoader.Load(parse.GetValue(template)!);
-            stdout.Write(loaded.Render(variables.RootElement));
+            Func<JsonElement, string> render = Resolvers.Renderer(parse.GetValue(template)!);
+            stdout.Write(render(variables.RootElement));
             return ParleyCli.Ok;
         });
         return command;

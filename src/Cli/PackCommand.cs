@@ -26,7 +26,7 @@ internal static class PackCommand
     {
         var tokenizer = new Option<string>("--tokenizer") { Description = "tokenizer.json (or its folder), a SentencePiece .model, or gpt2/cl100k_base.", Required = true };
         var data = new Option<string>("--data") { Description = "A JSONL, CSV or Parquet dataset.", Required = true };
-        var template = new Option<string?>("--template") { Description = "Template for messages or prompt/completion rows: phi3, chatml, or a tokenizer_config.json / .jinja file; text rows need none." };
+        var template = new Option<string?>("--template") { Description = $"Template for messages or prompt/completion rows: {string.Join(", ", Parley.Templates.BuiltInTemplates.Names)}, or a tokenizer_config.json / .jinja file; text rows need none." };
         var seqLength = new Option<int>("--seq-length") { Description = "Tokens per packed row.", Required = true };
         var strategy = new Option<string>("--strategy") { Description = "bfd (best-fit decreasing, overflow truncated), bfd_split (overflow re-queued) or wrapped.", DefaultValueFactory = _ => "bfd" };
         strategy.AcceptOnlyFromAmong("bfd", "bfd_split", "wrapped");

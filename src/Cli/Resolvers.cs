@@ -35,6 +35,28 @@ internal static class Resolvers
         return ParleyTokenizer.FromTokenizerJson(spec);
     }
 
+    /// <summary>
+    /// The full-variable-model renderer (<c>Render(JsonElement)</c>) of a built-in Jinja template by name, or of a
+    /// tokenizer_config.json / .jinja file compiled at run time.
+    /// </summary>
+    public static Func<System.Text.Json.JsonElement, string> Renderer(string name)
+    {
+        IChatTemplate? builtIn = BuiltInTemplates.Find(name);
+        if (builtIn is not null)
+        {
+            return builtIn switch
+            {
+                _ when ReferenceEquals(builtIn, Qwen3.Instance) => Qwen3.Render,
+                _ when ReferenceEquals(builtIn, Llama31.Instance) => Llama31.Render,
+                _ when ReferenceEquals(builtIn, Gemma3.Instance) => Gemma3.Render,
+                _ when ReferenceEquals(builtIn, DeepSeekV3.Instance) => DeepSeekV3.Render,
+                _ => throw new CliInputException($"--template '{name}': a structured built-in template has no Jinja variable model; render takes qwen3, llama3.1, gemma3, deepseek-v3, or a tokenizer_config.json or .jinja file."),
+            };
+        }
+
+        return JinjaTemplateLoader.Load(name).Render;
+    }
+
     /// <summary>Prompt/completion rows become a user and an assistant message; pre-formatted text cannot be re-templated.</summary>
     public static ChatMessage[] Messages(Data.DatasetExample row, string file) => row.Format switch
     {

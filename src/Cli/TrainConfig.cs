@@ -16,9 +16,10 @@ internal static class TrainConfig
 {
     public const string Schema = """
         Config (JSON; relative paths are relative to the config file; only "template" and "data" are required):
-          template          "phi3" | "chatml" | another built-in (conversations; prompt/completion rows become user +
-                            assistant turns) | "yoda" (prompt/completion: "{prompt} ##[YODA]##> {completion}</s>", the seed's
-                            format) | a model's tokenizer_config.json or .jinja file (compiled at run time, cached)
+          template          "phi3" | "chatml" | "qwen3" | "llama3.1" | "gemma3" | "deepseek-v3" (conversations;
+                            prompt/completion rows become user + assistant turns)
+                            | "yoda" (prompt/completion: "{prompt} ##[YODA]##> {completion}</s>", the seed's format)
+                            | a model's tokenizer_config.json or .jinja file (compiled at run time, cached)
           data              "train.jsonl" (CSV/JSONL/Parquet), or {"path": "pairs.csv", "rename": {"sentence": "prompt"},
                             "drop": ["translation"]} to map columns to prompt/completion or messages
           tokenizer         tokenizer.json, its folder, a SentencePiece .model, "gpt2", "cl100k_base";

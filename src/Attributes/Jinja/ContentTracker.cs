@@ -29,13 +29,15 @@ internal sealed class ContentTracker
 
     /// <summary>
     /// Registers a message's content string; <paramref name="trained"/> for assistant messages. Tracking is by string
-    /// instance, so one instance shared by a trained and an untrained message stays trained.
+    /// instance, so when another message already registered this instance (an interned literal, one string used for a
+    /// question and its answer) the message gets its own copy: returns the instance the template must see.
     /// </summary>
-    public void Register(string content, bool trained)
+    public string Register(string content, bool trained)
     {
-        if (content.Length == 0) return;
-        bool already = _spans.TryGetValue(content, out var existing) && existing.Count == 1 && existing[0].Trained;
-        _spans[content] = [(0, content.Length, trained || already)];
+        if (content.Length == 0) return content;
+        if (_spans.ContainsKey(content)) content = new string(content.AsSpan());
+        _spans[content] = [(0, content.Length, trained)];
+        return content;
     }
 
     public bool TryGet(string text, out List<(int Offset, int Length, bool Trained)> spans) => _spans.TryGetValue(text, out spans!);

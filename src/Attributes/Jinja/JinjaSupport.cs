@@ -224,8 +224,8 @@ public sealed class JinjaContext
         {
             var dict = new JinjaDict();
             dict.Set("role", JinjaValue.FromString(message.Role));
-            dict.Set("content", JinjaValue.FromString(message.Content));
-            ContentTracker.Current?.Register(message.Content, trained: message.Role == "assistant");
+            string content = ContentTracker.Current?.Register(message.Content, trained: message.Role == "assistant") ?? message.Content;
+            dict.Set("content", JinjaValue.FromString(content));
             list.Add(JinjaValue.FromDict(dict));
         }
 

@@ -6,10 +6,11 @@ namespace Parley.Generators.Diagnostics
     internal static class DiagnosticDescriptors
     {
         private const string Category = "Parley.Templates";
-        private const string HelpBase = "https://github.com/parley-ml/parley/blob/main/docs/diagnostics.md#";
+        // The README's table lists every id with when it fires.
+        private const string HelpLink = "https://github.com/parley-ml/parley/blob/main/README.md#build-time-diagnostics";
 
         private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity) =>
-            new(id, title, message, Category, severity, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+            new(id, title, message, Category, severity, isEnabledByDefault: true, helpLinkUri: HelpLink);
 
         public static readonly DiagnosticDescriptor ClassMustBeStaticPartial = Create(
             "PARLEY001",

@@ -53,6 +53,18 @@ namespace Parley.Generators.Emit
             w.Line("public static string Render(global::System.Text.Json.JsonElement variables)");
             w.Line($"    => {Formatting}.Render(__Render, variables, {L(spec.Bos)}, {L(spec.Eos)});");
             w.Line();
+            if (emitInstance)
+            {
+                w.Line("/// <summary>");
+                w.Line("/// This template with other special tokens: <c>bos_token</c> and <c>eos_token</c> render as <paramref name=\"bos\"/> and");
+                w.Line("/// <paramref name=\"eos\"/> (null: undefined), and the result's <c>Info</c> reports them.");
+                w.Line("/// </summary>");
+                w.Line($"/// <example><code>global::Parley.IChatTemplate opt = {name}.WithSpecialTokens(\"&lt;s&gt;\", \"&lt;/s&gt;\");</code></example>");
+                w.Line("public static global::Parley.IChatTemplate WithSpecialTokens(string? bos, string? eos)");
+                w.Line("    => new global::Parley.Jinja.JinjaBoundTemplate(__Render, Info.WithSpecialTokens(bos, eos ?? \"\"), bos, eos);");
+                w.Line();
+            }
+
             w.Line("/// <summary>Formats <paramref name=\"messages\"/> as HF's <c>apply_chat_template</c> does.</summary>");
             w.Line("/// <exception cref=\"global::Parley.TemplateException\">The template raised an exception for these messages.</exception>");
             w.Line($"public static string Format({Messages} messages, bool addGenerationPrompt = false)");

@@ -46,6 +46,14 @@ namespace Models
         public static string Render(global::System.Text.Json.JsonElement variables)
             => global::Parley.Jinja.JinjaFormatting.Render(__Render, variables, "<s>", "<|endoftext|>");
 
+        /// <summary>
+        /// This template with other special tokens: <c>bos_token</c> and <c>eos_token</c> render as <paramref name="bos"/> and
+        /// <paramref name="eos"/> (null: undefined), and the result's <c>Info</c> reports them.
+        /// </summary>
+        /// <example><code>global::Parley.IChatTemplate opt = Phi3Jinja.WithSpecialTokens("&lt;s&gt;", "&lt;/s&gt;");</code></example>
+        public static global::Parley.IChatTemplate WithSpecialTokens(string? bos, string? eos)
+            => new global::Parley.Jinja.JinjaBoundTemplate(__Render, Info.WithSpecialTokens(bos, eos ?? ""), bos, eos);
+
         /// <summary>Formats <paramref name="messages"/> as HF's <c>apply_chat_template</c> does.</summary>
         /// <exception cref="global::Parley.TemplateException">The template raised an exception for these messages.</exception>
         public static string Format(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, bool addGenerationPrompt = false)

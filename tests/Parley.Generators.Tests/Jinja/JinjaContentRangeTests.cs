@@ -34,6 +34,20 @@ public class JinjaContentRangeTests
     }
 
     [Test]
+    public void OneStringForQuestionAndAnswer_TrainsOnlyTheAnswer()
+    {
+        const string same = "Yes"; // one interned instance for both messages
+        ChatMessage[] chat = [ChatMessage.User(same), ChatMessage.Assistant(same), ChatMessage.User(same)];
+
+        var jinja = Format(Phi3JinjaTemplate.Instance, chat);
+        var structured = Format(Phi3Template.Instance, chat);
+
+        Assert.That(jinja.Text, Is.EqualTo(structured.Text));
+        Assert.That(jinja.Trainable, Is.EqualTo(new[] { new TextRange(structured.Trainable[0].Start, same.Length) }), "the questions are not trained");
+        Assert.That(jinja.Content, Is.EqualTo(structured.Content));
+    }
+
+    [Test]
     public void TooFewContentSlots_ReturnFalse()
     {
         ChatMessage[] chat = [ChatMessage.User("a"), ChatMessage.Assistant("b")];

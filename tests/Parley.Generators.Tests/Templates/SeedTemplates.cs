@@ -24,3 +24,27 @@ public static partial class ChatMLTemplate;
 [PromptCompletionTemplate("{prompt} ##[YODA]##> {completion}{eos}", Bos = "<s>", Eos = "</s>", Pad = "<pad>", Unk = "<unk>")]
 [SpecialToken("##[YODA]##>"), ResponseMarker("##[YODA]##>")]
 public static partial class YodaTemplate;
+
+/// <summary>
+/// Meta's Llama-3.1-8B-Instruct template (the e2e fixture) as structured turns, for plain conversations whose first
+/// message is the system message: the template always opens with a system header carrying "Cutting Knowledge Date" and
+/// "Today Date: 26 Jul 2024" and slots the first system message into it (an empty one when the conversation has none).
+/// </summary>
+[ChatTemplate(Bos = "<|begin_of_text|>", Eos = "<|eot_id|>")]
+[ConversationStart("{bos}")]
+[Turn("system", Prefix = "<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n", Suffix = "<|eot_id|>")]
+[Turn("user", Prefix = "<|start_header_id|>user<|end_header_id|>\n\n", Suffix = "<|eot_id|>")]
+[Turn("assistant", Prefix = "<|start_header_id|>assistant<|end_header_id|>\n\n", Suffix = "<|eot_id|>", Train = true)]
+[GenerationPrompt("<|start_header_id|>assistant<|end_header_id|>\n\n")]
+public static partial class Llama31StructuredTemplate;
+
+/// <summary>
+/// Qwen2.5-7B-Instruct's template (the e2e fixture) as structured ChatML turns, for plain conversations whose first
+/// message is a system message (the template writes Qwen's default system prompt when there is none).
+/// </summary>
+[ChatTemplate(Eos = "<|im_end|>")]
+[Turn("system", Prefix = "<|im_start|>{role}\n", Suffix = "{eos}\n")]
+[Turn("user", Prefix = "<|im_start|>{role}\n", Suffix = "{eos}\n")]
+[Turn("assistant", Prefix = "<|im_start|>{role}\n", Suffix = "{eos}\n", Train = true)]
+[GenerationPrompt("<|im_start|>assistant\n")]
+public static partial class Qwen25StructuredTemplate;

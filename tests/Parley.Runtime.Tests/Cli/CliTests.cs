@@ -85,10 +85,60 @@ public class CliTests
     {
         var (code, _, error) = Run("format", "--template", "nope", "--data", YodaMessages);
         Assert.That(code, Is.EqualTo(ParleyCli.BadInput));
-        Assert.That(error, Does.Contain("--template 'nope': not a built-in template (phi3, chatml) nor a tokenizer_config.json or .jinja file."));
+        Assert.That(error, Does.Contain("--template 'nope': not a built-in template (phi3, chatml, qwen3, llama3.1, gemma3, deepseek-v3) nor a tokenizer_config.json or .jinja file."));
 
         var (missing, _, _) = Run("pack", "--data", YodaMessages);
         Assert.That(missing, Is.EqualTo(ParleyCli.BadInput));
+    }
+
+    [TestCase("qwen3", "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nHello<|im_end|>\n")]
+    [TestCase("llama-3.1", "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nHello<|eot_id|>")]
+    [TestCase("gemma3", "<bos><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\nHello<end_of_turn>\n")]
+    [TestCase("deepseek-v3", "<｜begin▁of▁sentence｜><｜User｜>Hi<｜Assistant｜>Hello<｜end▁of▁sentence｜>")]
+    public void Format_WithABuiltInModelTemplate(string name, string expected)
+    {
+        string file = Path.Combine(Directory.CreateTempSubdirectory("parley-builtin-").FullName, "chat.jsonl");
+        File.WriteAllText(file, "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Hello\"}]}\n");
+
+        var (code, output, error) = Run("format", "--template", name, "--data", file);
+
+        Assert.That(code, Is.EqualTo(ParleyCli.Ok), error);
+        using JsonDocument row = JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0]);
+        string text = row.RootElement.GetProperty("text").GetString()!;
+        Assert.That(text, Is.EqualTo(expected));
+        JsonElement range = row.RootElement.GetProperty("trainable")[0];
+        Assert.That(text[range[0].GetInt32()..range[1].GetInt32()], Is.EqualTo("Hello"));
+    }
+
+    [Test]
+    public void Render_WithABuiltInJinjaTemplateName()
+    {
+        string vars = Path.Combine(Directory.CreateTempSubdirectory("parley-render-").FullName, "vars.json");
+        File.WriteAllText(vars, """{"messages": [{"role": "user", "content": "Hi"}], "add_generation_prompt": true, "enable_thinking": false}""");
+
+        var (code, output, error) = Run("render", "--template", "qwen3", "--vars", vars);
+        Assert.That(code, Is.EqualTo(ParleyCli.Ok), error);
+        Assert.That(output, Is.EqualTo("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n"));
+
+        var (structured, _, message) = Run("render", "--template", "phi3", "--vars", vars);
+        Assert.That(structured, Is.EqualTo(ParleyCli.BadInput));
+        Assert.That(message, Does.Contain("has no Jinja variable model"));
+    }
+
+    [TestCase("qwen3")]
+    [TestCase("Llama-3.1")]
+    [TestCase("gemma-3")]
+    [TestCase("deepseek-v3")]
+    public void TrainConfig_AcceptsTheBuiltInModelTemplates(string name)
+    {
+        string folder = Directory.CreateTempSubdirectory("parley-train-config-").FullName;
+        File.WriteAllText(Path.Combine(folder, "chat.jsonl"), "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Hello\"}]}\n");
+        string config = Path.Combine(folder, "train.json");
+        File.WriteAllText(config, $$"""{"template": "{{name}}", "data": "chat.jsonl"}""");
+
+        var (template, _) = TrainConfig.Read(config);
+
+        Assert.That(template, Is.SameAs(Parley.Templates.BuiltInTemplates.Find(name)));
     }
 
     [Test]

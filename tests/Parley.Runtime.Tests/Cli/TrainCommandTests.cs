@@ -101,7 +101,7 @@ public class TrainCommandTests
     [TestCase("""{"template": "yoda", "data": "pairs.csv", "learning_rate": true}""", "learning_rate", "expected a number")]
     [TestCase("""{"template": "yoda", "data": "pairs.csv", "lora": {"r": 1.5}}""", "lora.r", "expected an integer")]
     [TestCase("""{"template": 3, "data": "pairs.csv"}""", "template", "expected a string, got the number 3")]
-    [TestCase("""{"template": "llama9", "data": "pairs.csv"}""", "template", "'llama9' is neither a built-in template (phi3, chatml")]
+    [TestCase("""{"template": "llama9", "data": "pairs.csv"}""", "template", "'llama9' is neither a built-in template (phi3, chatml, qwen3, llama3.1, gemma3, deepseek-v3, yoda) nor a tokenizer_config.json / .jinja file")]
     [TestCase("""{"template": "yoda", "data": "nope.csv"}""", "data", "no such file")]
     [TestCase("""{"template": "yoda", "data": {"path": "nope.csv"}}""", "data.path", "no such file")]
     [TestCase("""{"template": "yoda", "data": "pairs.csv", "tokenizer": "missing/tokenizer.json"}""", "tokenizer", "no such file or folder")]

@@ -39,6 +39,7 @@ public static partial class Response50;
 [ChatTemplate(Eos = "<|endoftext|>")]
 [Turn("user", Prefix = "<|user|>\n", Suffix = "<|end|>\n")]
 [Turn("assistant", Prefix = "<|assistant|>\n", Suffix = "<|end|>\n", Train = true)]
+[ConversationEnd("{eos}")]
 [ResponseMarker("<|assistant|>", TokenIds = [32001])]
 public static partial class Phi3ResponseOnly;
 
@@ -90,7 +91,10 @@ public class GeneratedMarkerMaskTests
     }
 
     // Rows over a few ids that include every marker id, so partial and overlapping matches are frequent.
-    private static readonly Gen<int[]> Llama2Rows = Gen.Int[0, 7].Select(k => new[] { 4007, 22137, 29901, 12968, 2277, 29937, 835, 1 }[k]).Array[0, 40];
+    // Whole markers, their fragments and overlaps, and single ids, concatenated.
+    private static readonly int[][] Llama2Pieces =
+        [[4007, 22137, 29901], [12968, 29901], [4007, 22137], [22137, 29901], [4007, 4007, 22137, 29901], [12968, 12968, 29901], [2277, 29937], [1], [835], [29901]];
+    private static readonly Gen<int[]> Llama2Rows = Gen.Int[0, Llama2Pieces.Length - 1].Array[0, 14].Select(picks => picks.SelectMany(k => Llama2Pieces[k]).ToArray());
     private static readonly Gen<int[]> Phi3Rows = Gen.Int[0, 4].Select(k => new[] { 32001, 32010, 32007, 1, 2 }[k]).Array[0, 30];
 
     [Test]
