@@ -2,6 +2,7 @@ using Parley.Training;
 using Parley.Training.Lora;
 using Parley.Training.Models;
 using Parley.Training.Quantization;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Parley.Runtime.Tests.Training;
@@ -129,5 +130,34 @@ public class GradientCheckpointingTests
             return [.. trainer.Losses];
         }
         Assert.That(Losses(true), Is.EqualTo(Losses(false)).Within(1e-6));
+    }
+
+    [Test]
+    public void Checkpointed_steps_leave_no_native_tensors_behind()
+    {
+        manual_seed(0);
+        using var model = new LlamaForCausalLM(new LlamaConfig
+        {
+            VocabSize = 32, HiddenSize = 16, IntermediateSize = 32, NumLayers = 2, NumHeads = 2, NumKeyValueHeads = 1, TieWordEmbeddings = true,
+        });
+        ModelQuantizer.Quantize(model, new Nf4Options { BlockSize = 32 });
+        KbitTraining.Prepare(model);
+        LoraInjector.Apply(model, new LoraConfig { R = 4 });
+        var batch = new TrainingBatch(Enumerable.Range(0, 8).Select(i => (long)(i % 32)).ToArray(), Enumerable.Range(0, 8).Select(i => (long)((i + 1) % 32)).ToArray(), 1, 8);
+        using var trainer = new LoraTrainer(model, new TrainerOptions { MaxSteps = 200, LearningRate = 1e-3, GradientCheckpointing = true });
+        long live10 = 0, rss10 = 0;
+        trainer.Train([batch], p =>
+        {
+            if (p.Step == 10)
+            {
+                live10 = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+                rss10 = System.Diagnostics.Process.GetCurrentProcess().WorkingSet64;
+            }
+        });
+        var live200 = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        var rss200 = System.Diagnostics.Process.GetCurrentProcess().WorkingSet64;
+        TestContext.Out.WriteLine($"checkpointed: live tensors at step 10: {live10}, at step 200: {live200}; RSS {rss10 >> 20} -> {rss200 >> 20} MiB");
+        Assert.That(live200, Is.LessThanOrEqualTo(live10), "the recompute's saved inputs, masks and RNG states are released in backward");
+        Assert.That(rss200 - rss10, Is.LessThan(64L << 20));
     }
 }

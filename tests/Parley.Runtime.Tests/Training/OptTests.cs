@@ -83,6 +83,66 @@ public class OptTests
     }
 
     [Test]
+    public void The_opt_350m_config_reads_as_post_LN_with_projections()
+    {
+        // facebook/opt-350m's config.json (the fields the model uses)
+        const string json = """
+            {"_remove_final_layer_norm": false, "activation_dropout": 0.0, "activation_function": "relu",
+             "architectures": ["OPTForCausalLM"], "attention_dropout": 0.0, "bos_token_id": 2, "do_layer_norm_before": false,
+             "dropout": 0.1, "eos_token_id": 2, "ffn_dim": 4096, "hidden_size": 1024, "init_std": 0.02, "layerdrop": 0.0,
+             "max_position_embeddings": 2048, "model_type": "opt", "num_attention_heads": 16, "num_hidden_layers": 24,
+             "pad_token_id": 1, "prefix": "</s>", "torch_dtype": "float16", "use_cache": true, "vocab_size": 50272,
+             "word_embed_proj_dim": 512}
+            """;
+        var config = OptConfig.FromHfConfigJson(json);
+        Assert.That((config.HiddenSize, config.FfnDim, config.NumLayers, config.NumHeads, config.HeadDim, config.WordEmbedProjDim),
+            Is.EqualTo((1024, 4096, 24, 16, 64, 512)));
+        Assert.That((config.DoLayerNormBefore, config.HasFinalLayerNorm, config.HasProjections, config.TieWordEmbeddings, config.Dropout),
+            Is.EqualTo((false, false, true, true, 0.1)));
+        Assert.That(() => OptConfig.FromHfConfigJson(json.Replace("\"relu\"", "\"gelu\"", StringComparison.Ordinal)),
+            Throws.TypeOf<FormatException>().With.Message.Contains("gelu"));
+        Assert.That(() => OptConfig.FromHfConfigJson(json.Replace("\"ffn_dim\": 4096, ", "", StringComparison.Ordinal)),
+            Throws.TypeOf<FormatException>().With.Message.Contains("ffn_dim"));
+    }
+
+    [Test]
+    public void Checkpoints_saved_from_OPTModel_without_the_model_prefix_load_too()
+    {
+        var dir = Directory.CreateTempSubdirectory("parley-opt-").FullName;
+        try
+        {
+            File.Copy(Path.Combine(TinyOpt("prenorm"), "config.json"), Path.Combine(dir, "config.json"));
+            var weights = SafeTensorsFile.Load(Path.Combine(TinyOpt("prenorm"), "model.safetensors"));
+            try
+            {
+                // the older facebook/opt-* files name weights "decoder.layers.0..." and may carry a tied lm_head copy
+                var renamed = weights.ToDictionary(w => w.Key["model.".Length..], w => w.Value);
+                renamed["lm_head.weight"] = weights["model.decoder.embed_tokens.weight"];
+                SafeTensorsFile.Save(Path.Combine(dir, "model.safetensors"), renamed);
+            }
+            finally
+            {
+                foreach (var t in weights.Values)
+                {
+                    t.Dispose();
+                }
+            }
+            using var expected = LoadTiny("prenorm");
+            using var loaded = HfModelLoader.Load(dir);
+            using var noGrad = no_grad();
+            using var ids = tensor(new long[] { 2, 17, 33, 5, 60 }, [1, 5]);
+            Assert.That(loaded, Is.TypeOf<OptForCausalLM>());
+            Assert.That(loaded.call(ids, null, null).data<float>().ToArray(), Is.EqualTo(expected.call(ids, null, null).data<float>().ToArray()));
+            using var tooLong = zeros(1, 33, dtype: ScalarType.Int64);
+            Assert.That(() => loaded.call(tooLong, null, null), Throws.ArgumentException.With.Message.Contains("max_position_embeddings = 32"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
     public void Positions_come_from_the_mask_for_left_padding_and_from_position_ids_for_packed_rows()
     {
         using var ids = zeros(2, 5, dtype: ScalarType.Int64);

@@ -102,8 +102,17 @@ public sealed class OptDecoder : nn.Module<Tensor, Tensor?, Tensor?, Tensor>
     /// <param name="positionIds"><c>[batch, seq]</c> positions (packed rows restart at 0), or null.</param>
     /// <param name="paddingMask"><c>[batch, seq]</c>, 1 for tokens and 0 for padding, or null.</param>
     /// <returns>Hidden states <c>[batch, seq, WordEmbedProjDim]</c>, ready for the tied head.</returns>
+    /// <exception cref="ArgumentException">The sequence is longer than <see cref="OptConfig.MaxPositionEmbeddings"/>
+    /// (the position table has no row for it).</exception>
     public override Tensor forward(Tensor inputIds, Tensor? positionIds, Tensor? paddingMask)
     {
+        ArgumentNullException.ThrowIfNull(inputIds);
+        if (positionIds is null && inputIds.shape[^1] > Config.MaxPositionEmbeddings)
+        {
+            throw new ArgumentException(
+                $"the sequence has {inputIds.shape[^1]} tokens but OPT's learned positions stop at max_position_embeddings = {Config.MaxPositionEmbeddings}; pack or truncate to that length.",
+                nameof(inputIds));
+        }
         using var scope = NewDisposeScope();
         var positions = Positions(inputIds, positionIds, paddingMask);
         var hidden = embed_tokens.call(inputIds);
