@@ -26,7 +26,7 @@ public sealed class LoraTrainer : IDisposable
     private const string WeightsFile = "trainable.safetensors";
     private const string OptimizerFile = "optimizer.bin";
 
-    private readonly LlamaForCausalLM model;
+    private readonly CausalLanguageModel model;
     private readonly TrainerOptions options;
     private readonly List<(string Name, Parameter Parameter)> trainable;
     private readonly AdamW optimizer;
@@ -34,16 +34,21 @@ public sealed class LoraTrainer : IDisposable
     private readonly Device device;
 
     /// <summary>Creates the trainer and its AdamW optimizer over the parameters that require gradients.</summary>
-    /// <param name="model">The model; its trainable parameters are updated in place.</param>
+    /// <param name="model">The model; its trainable parameters are updated in place (and activation checkpointing is
+    /// switched on when <see cref="TrainerOptions.GradientCheckpointing"/> asks for it).</param>
     /// <param name="options">Steps, learning rate, schedule, accumulation, clipping, seed, checkpoints.</param>
     /// <exception cref="InvalidOperationException">No parameter requires gradients.</exception>
-    public LoraTrainer(LlamaForCausalLM model, TrainerOptions options)
+    public LoraTrainer(CausalLanguageModel model, TrainerOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         this.model = model;
         this.options = options;
+        if (options.GradientCheckpointing)
+        {
+            model.GradientCheckpointing = true;
+        }
         trainable = model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToList();
         if (trainable.Count == 0)
         {

@@ -44,6 +44,13 @@ public sealed record TrainerOptions
     /// <summary>Seed of dropout and initialisation; each step reseeds from it, so runs (and resumed runs) repeat.</summary>
     public long Seed { get; init; } = 42;
 
+    /// <summary>
+    /// Recompute each decoder layer's activations in backward instead of keeping them (HF's
+    /// <c>gradient_checkpointing</c>): less memory, about one more forward per step, the same gradients. Sets
+    /// <see cref="Models.CausalLanguageModel.GradientCheckpointing"/> on the model. Default off.
+    /// </summary>
+    public bool GradientCheckpointing { get; init; }
+
     /// <summary>Folder for checkpoints, or null for none.</summary>
     public string? CheckpointDirectory { get; init; }
 

@@ -70,7 +70,7 @@ public class HfModelLoaderTests
             SafeTensorsFile.Save(Path.Combine(dir, "model.safetensors"), weights, new Dictionary<string, string> { ["format"] = "pt" });
             File.WriteAllText(Path.Combine(dir, "config.json"), ConfigJson(modelType, config).ToJsonString());
 
-            using var loaded = HfModelLoader.Load(dir);
+            using var loaded = (LlamaForCausalLM)HfModelLoader.Load(dir);
             Assert.That(loaded.Config.AttentionBias, Is.EqualTo(modelType == "qwen2"));
             Assert.That(loaded.LmHead is null, Is.EqualTo(tied));
             Assert.That(Logits(loaded), Is.EqualTo(Logits(original)));
@@ -118,7 +118,7 @@ public class HfModelLoaderTests
             File.WriteAllText(Path.Combine(dir, "model.safetensors.index.json"), new JsonObject { ["weight_map"] = map }.ToJsonString());
             File.WriteAllText(Path.Combine(dir, "config.json"), ConfigJson("phi3", Tiny).ToJsonString());
 
-            using var loaded = HfModelLoader.Load(dir);
+            using var loaded = (LlamaForCausalLM)HfModelLoader.Load(dir);
             Assert.That(Logits(loaded), Is.EqualTo(Logits(original)));
         }
         finally

@@ -21,7 +21,7 @@ public static class KbitTraining
 {
     /// <summary>Prepares <paramref name="model"/> in place.</summary>
     /// <param name="model">A model, usually with <see cref="Linear4bit"/> projections.</param>
-    public static void Prepare(LlamaForCausalLM model)
+    public static void Prepare(CausalLanguageModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         foreach (var (_, module) in model.named_modules().ToList())
@@ -41,7 +41,7 @@ public static class KbitTraining
         {
             p.requires_grad = false;
         }
-        EnableInputRequireGrads(model.Model.EmbedTokens);
+        EnableInputRequireGrads(model.TokenEmbedding);
     }
 
     /// <summary>Makes the embedding's output require gradients (PEFT's <c>enable_input_require_grads</c>).</summary>

@@ -15,6 +15,10 @@ public sealed record LoraConfig
     /// <summary>Every attention and MLP projection of a Llama-family model.</summary>
     public static IReadOnlyList<string> AllProjections { get; } = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
 
+    /// <summary>Every attention and MLP projection of an OPT model (PEFT <c>target_modules</c> for
+    /// <see cref="Models.OptForCausalLM"/>).</summary>
+    public static IReadOnlyList<string> OptProjections { get; } = ["q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2"];
+
     /// <summary>Rank of the update. Default 16.</summary>
     public int R { get; init; } = 16;
 
@@ -24,7 +28,8 @@ public sealed record LoraConfig
     /// <summary>Dropout on the adapter input. Default 0.05.</summary>
     public double Dropout { get; init; } = 0.05;
 
-    /// <summary>Projection names to adapt (PEFT <c>target_modules</c>). Default <see cref="AllProjections"/>.</summary>
+    /// <summary>Projection names to adapt (PEFT <c>target_modules</c>). Default <see cref="AllProjections"/> (Llama
+    /// names); use <see cref="OptProjections"/> for OPT.</summary>
     public IReadOnlyList<string> TargetModules { get; init; } = AllProjections;
 
     /// <summary>Use rank-stabilised scaling <c>alpha / sqrt(r)</c>. Default off.</summary>

@@ -79,6 +79,38 @@ public static class LoraInjector
         }
     }
 
+    /// <summary>
+    /// Replaces every adapted projection with its merged base (PEFT's <c>merge_and_unload</c>; see
+    /// <see cref="LoraLinear.MergeAndUnload"/>): dense bases exactly, NF4 bases by requantizing (lossy). The model has no
+    /// adapters afterwards.
+    /// </summary>
+    /// <param name="model">A model with adapters.</param>
+    /// <returns>The full names of the merged projections.</returns>
+    /// <example><code>
+    /// LoraInjector.MergeAndUnload(model);   // an NF4 model again, with the fine-tune folded in
+    /// </code></example>
+    public static IReadOnlyList<string> MergeAndUnload(nn.Module model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var merged = new List<string>();
+        foreach (var (name, module) in model.named_modules().ToList())
+        {
+            if (module is not IProjectionHost host)
+            {
+                continue;
+            }
+            foreach (var projection in host.ProjectionNames)
+            {
+                if (host.GetProjection(projection) is LoraLinear adapter)
+                {
+                    host.SetProjection(projection, adapter.MergeAndUnload());
+                    merged.Add($"{name}.{projection}");
+                }
+            }
+        }
+        return merged;
+    }
+
     /// <summary>Takes every merged adapter back out (see <see cref="LoraLinear.Unmerge"/>).</summary>
     /// <param name="model">A merged model.</param>
     public static void UnmergeAll(nn.Module model)

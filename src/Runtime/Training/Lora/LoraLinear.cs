@@ -94,9 +94,10 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         return lora_B.weight!.matmul(lora_A.weight!).mul(Scaling).detach().MoveToOuterDisposeScope();
     }
 
-    /// <summary>Folds the update into the base weight for inference (dense base layers only).</summary>
-    /// <exception cref="InvalidOperationException">Already merged, or the base is 4-bit (merge into a dense copy of the
-    /// base model instead, as with PEFT's <c>merge_and_unload</c> on a reloaded fp16 model).</exception>
+    /// <summary>Folds the update into the base weight for inference (dense base layers only; exact, and reversible with
+    /// <see cref="Unmerge"/>).</summary>
+    /// <exception cref="InvalidOperationException">Already merged, or the base is 4-bit (use <see cref="MergeAndUnload"/>,
+    /// which requantizes, or merge into a dense copy of the base model).</exception>
     public void Merge()
     {
         var dense = DenseBase("merge");
@@ -110,6 +111,44 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
             dense.weight!.add_(delta.to_type(dense.weight!.dtype));
         }
         Merged = true;
+    }
+
+    /// <summary>
+    /// Folds the update into the base layer and returns that layer without the adapter (PEFT's
+    /// <c>merge_and_unload</c>), to put back in the model's slot. A dense base gets <c>W + scaling·B·A</c> in place
+    /// (exact). A <see cref="Linear4bit"/> base is dequantized, the update added, and the sum quantized to NF4 again
+    /// with the same block size and double quantization (<see cref="Linear4bit.MergedWith"/>), as PEFT does for
+    /// bitsandbytes 4-bit layers — <b>lossy</b>: each weight moves to the nearest NF4 level of its block, so outputs
+    /// differ from base-plus-adapter by about the base's own quantization error. This wrapper's adapter weights are
+    /// disposed; do not call it again.
+    /// </summary>
+    /// <returns>The merged base layer (the same dense <c>Linear</c>, or a new <see cref="Linear4bit"/>).</returns>
+    /// <example><code>host.SetProjection("q_proj", lora.MergeAndUnload());</code></example>
+    public nn.Module<Tensor, Tensor> MergeAndUnload()
+    {
+        nn.Module<Tensor, Tensor> merged;
+        if (base_layer is Linear4bit quantizedBase)
+        {
+            if (Merged)
+            {
+                throw new InvalidOperationException("a 4-bit base cannot hold a merged update; this adapter is already unloaded.");
+            }
+            using var delta = DeltaWeight();
+            merged = quantizedBase.MergedWith(delta);
+            quantizedBase.Dispose(); // replaced; its packed buffers would otherwise wait for the finalizer
+        }
+        else
+        {
+            if (!Merged)
+            {
+                Merge();
+            }
+            merged = base_layer;
+        }
+        Merged = true;
+        lora_A.Dispose();
+        lora_B.Dispose();
+        return merged;
     }
 
     /// <summary>Takes a merged update back out of the base weight.</summary>
@@ -149,5 +188,5 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
 
     private Linear DenseBase(string action) => base_layer as Linear
         ?? throw new InvalidOperationException(
-            $"cannot {action} a LoRA update into a {base_layer.GetType().Name} base; load the base model in float and apply the adapter there.");
+            $"cannot {action} a LoRA update in place into a {base_layer.GetType().Name} base; use MergeAndUnload (requantizes, lossy) or load the base model in float and apply the adapter there.");
 }

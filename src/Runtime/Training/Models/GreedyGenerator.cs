@@ -20,7 +20,7 @@ public static class GreedyGenerator
     /// <param name="stopTokens">Generation ends after producing one of these (it is included); none by default.</param>
     /// <returns>The prompt followed by the generated ids.</returns>
     /// <exception cref="ArgumentException">The prompt is empty.</exception>
-    public static int[] Generate(LlamaForCausalLM model, IReadOnlyList<int> prompt, int maxNewTokens, IReadOnlySet<int>? stopTokens = null)
+    public static int[] Generate(CausalLanguageModel model, IReadOnlyList<int> prompt, int maxNewTokens, IReadOnlySet<int>? stopTokens = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(prompt);

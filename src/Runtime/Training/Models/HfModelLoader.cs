@@ -5,8 +5,9 @@ namespace Parley.Training.Models;
 
 /// <summary>
 /// Loads a Hugging Face checkpoint folder: <c>config.json</c> plus <c>model.safetensors</c> (or shards listed in
-/// <c>model.safetensors.index.json</c>), for Llama, Mistral, Qwen2 and Phi-3. Phi-3's fused <c>qkv_proj</c> and
-/// <c>gate_up_proj</c> weights are split into the separate projections; 16-bit weights become float32.
+/// <c>model.safetensors.index.json</c>), for Llama, Mistral, Qwen2 and Phi-3 (a <see cref="LlamaForCausalLM"/>) and OPT
+/// (<c>model_type</c> "opt", an <see cref="OptForCausalLM"/>). Phi-3's fused <c>qkv_proj</c> and <c>gate_up_proj</c>
+/// weights are split into the separate projections; 16-bit weights become float32.
 /// </summary>
 /// <example>
 /// <code>
@@ -18,10 +19,10 @@ public static class HfModelLoader
     /// <summary>Loads the model in a folder.</summary>
     /// <param name="directory">Holds config.json and the safetensors file(s).</param>
     /// <param name="device">Where the weights go (null: CPU).</param>
-    /// <returns>The model in float32, in evaluation mode.</returns>
+    /// <returns>The model in float32, in evaluation mode: a <see cref="LlamaForCausalLM"/> or an <see cref="OptForCausalLM"/>.</returns>
     /// <exception cref="FileNotFoundException">config.json or the weights are missing.</exception>
     /// <exception cref="InvalidDataException">A weight is missing, unexpected or mis-shaped.</exception>
-    public static LlamaForCausalLM Load(string directory, Device? device = null)
+    public static CausalLanguageModel Load(string directory, Device? device = null)
     {
         var configPath = Path.Combine(directory, "config.json");
         if (!File.Exists(configPath))
@@ -29,9 +30,20 @@ public static class HfModelLoader
             throw new FileNotFoundException($"{configPath} not found; a Hugging Face model folder needs config.json next to its safetensors.", configPath);
         }
         var configText = File.ReadAllText(configPath);
+        var modelType = ModelType(configText);
+        if (modelType == "opt")
+        {
+            var optConfig = OptConfig.FromHfConfigJson(configText);
+            return LoadWeights(new OptForCausalLM(optConfig, device), directory, (assigner, name, value, _) => AssignOpt(assigner, optConfig, name, value));
+        }
         var config = LlamaConfig.FromHfConfigJson(configText);
-        var fused = IsPhi3(configText);
-        var model = new LlamaForCausalLM(config, device);
+        var fused = modelType == "phi3";
+        return LoadWeights(new LlamaForCausalLM(config, device), directory, (assigner, name, value, file) => Assign(assigner, config, fused, name, value, file));
+    }
+
+    private static TModel LoadWeights<TModel>(TModel model, string directory, Action<WeightAssigner, string, Tensor, string> assign)
+        where TModel : CausalLanguageModel
+    {
         try
         {
             var assigner = new WeightAssigner(model, directory);
@@ -42,7 +54,7 @@ public static class HfModelLoader
                 {
                     foreach (var (name, value) in tensors)
                     {
-                        Assign(assigner, config, fused, name, value, file);
+                        assign(assigner, name, value, file);
                     }
                 }
                 finally
@@ -62,6 +74,16 @@ public static class HfModelLoader
         }
         model.eval();
         return model;
+    }
+
+    private static void AssignOpt(WeightAssigner assigner, OptConfig config, string name, Tensor value)
+    {
+        if (name == "lm_head.weight" && config.TieWordEmbeddings)
+        {
+            return; // the head is the token embedding
+        }
+        // checkpoints saved from OPTModel (the older facebook/opt-* files) lack the "model." of OPTForCausalLM
+        assigner.Assign(name.StartsWith("decoder.", StringComparison.Ordinal) ? "model." + name : name, value);
     }
 
     private static void Assign(WeightAssigner assigner, LlamaConfig config, bool fused, string name, Tensor value, string file)
@@ -104,10 +126,10 @@ public static class HfModelLoader
         }
     }
 
-    private static bool IsPhi3(string configText)
+    private static string? ModelType(string configText)
     {
         using var doc = JsonDocument.Parse(configText);
-        return doc.RootElement.TryGetProperty("model_type", out var t) && t.GetString() == "phi3";
+        return doc.RootElement.TryGetProperty("model_type", out var t) ? t.GetString() : null;
     }
 
     private static IEnumerable<string> WeightFiles(string directory)

@@ -81,8 +81,10 @@ public sealed class LlamaAttention : nn.Module<Tensor, AttentionInputs, Tensor>,
         var q = q_proj.call(hidden).view(batch, length, heads, headDim).transpose(1, 2);
         var k = k_proj.call(hidden).view(batch, length, kvHeads, headDim).transpose(1, 2);
         var v = v_proj.call(hidden).view(batch, length, kvHeads, headDim).transpose(1, 2);
-        q = RotaryEmbedding.Apply(q, inputs.Cos, inputs.Sin);
-        k = RotaryEmbedding.Apply(k, inputs.Cos, inputs.Sin);
+        var cos = inputs.Cos ?? throw new ArgumentException("Llama attention needs rotary angles (AttentionInputs.Cos/Sin).", nameof(inputs));
+        var sin = inputs.Sin ?? throw new ArgumentException("Llama attention needs rotary angles (AttentionInputs.Cos/Sin).", nameof(inputs));
+        q = RotaryEmbedding.Apply(q, cos, sin);
+        k = RotaryEmbedding.Apply(k, cos, sin);
         if (heads != kvHeads)
         {
             k = k.repeat_interleave(heads / kvHeads, dim: 1);

@@ -92,7 +92,7 @@ public sealed record LlamaConfig
         var modelType = root.TryGetProperty("model_type", out var mt) ? mt.GetString() : null;
         if (modelType is not ("llama" or "qwen2" or "mistral" or "phi3"))
         {
-            throw new FormatException($"config.json: model_type \"{modelType}\" is not supported; Llama-family models are (llama, qwen2, mistral, phi3).");
+            throw new FormatException($"config.json: model_type \"{modelType}\" is not supported; Llama-family models are (llama, qwen2, mistral, phi3), and HfModelLoader also reads \"opt\".");
         }
         if (root.TryGetProperty("rope_scaling", out var scaling) && scaling.ValueKind != JsonValueKind.Null)
         {

@@ -14,7 +14,7 @@ namespace Parley.Training.Models;
 /// using var logits = model.call(torch.tensor(new long[] { 1 }).unsqueeze(0), null, null); // [1, 1, VocabSize]
 /// </code>
 /// </example>
-public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor?, Tensor?, Tensor>
+public sealed class LlamaForCausalLM : CausalLanguageModel
 {
 #pragma warning disable IDE1006 // field names are the state-dict names
     private readonly LlamaModel model;
@@ -44,6 +44,19 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor?, Tensor?, Tenso
     /// <summary>The separate output head, or null when tied to the embedding.</summary>
     public Linear? LmHead => lm_head;
 
+    /// <inheritdoc/>
+    public override Embedding TokenEmbedding => model.EmbedTokens;
+
+    /// <inheritdoc/>
+    public override int VocabSize => model.Config.VocabSize;
+
+    /// <inheritdoc/>
+    public override bool GradientCheckpointing
+    {
+        get => model.GradientCheckpointing;
+        set => model.GradientCheckpointing = value;
+    }
+
     /// <summary>
     /// Re-initialises every weight as HF's <c>_init_weights</c> does for Llama: linear and embedding weights from
     /// N(0, <paramref name="std"/>), biases zero, RMSNorm weights one. Deterministic under <c>torch.manual_seed</c>.
@@ -69,39 +82,19 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor?, Tensor?, Tenso
         }
     }
 
-    /// <summary>
-    /// Grows (or shrinks) the token embedding — and the output head when it is not tied — to <paramref name="rows"/>
-    /// rows, as HF's <c>resize_token_embeddings</c>: existing rows are kept; new rows start at the mean of the old ones
-    /// (HF's <c>mean_resizing</c>), so new tokens begin as an average token rather than noise.
-    /// </summary>
-    /// <example><code>
-    /// TokenizerSetupResult setup = TokenizerRules.Apply(tokenizer, options);
-    /// if (setup.ResizeTo is int rows) model.ResizeTokenEmbeddings(rows);
-    /// </code></example>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rows"/> is not positive.</exception>
-    public void ResizeTokenEmbeddings(int rows)
+    /// <inheritdoc/>
+    public override void ResizeTokenEmbeddings(int rows)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
         using var noGrad = no_grad();
-        model.EmbedTokens.weight = new Parameter(Resized(model.EmbedTokens.weight!, rows), model.EmbedTokens.weight!.requires_grad);
+        using var scope = NewDisposeScope();
+        model.EmbedTokens.weight = new Parameter(ResizedRows(model.EmbedTokens.weight!, rows).MoveToOuterDisposeScope(), model.EmbedTokens.weight!.requires_grad);
         if (lm_head is not null)
         {
-            lm_head.weight = new Parameter(Resized(lm_head.weight!, rows), lm_head.weight!.requires_grad);
+            lm_head.weight = new Parameter(ResizedRows(lm_head.weight!, rows).MoveToOuterDisposeScope(), lm_head.weight!.requires_grad);
         }
 
         model.Config = model.Config with { VocabSize = rows };
-    }
-
-    private static Tensor Resized(Tensor weight, int rows)
-    {
-        long old = weight.shape[0];
-        if (rows <= old)
-        {
-            return weight[..rows].clone();
-        }
-
-        var mean = weight.mean([0], keepdim: true);
-        return cat([weight, mean.expand(rows - old, weight.shape[1])], 0).contiguous();
     }
 
     /// <summary>Computes next-token logits.</summary>

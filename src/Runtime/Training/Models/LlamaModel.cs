@@ -49,6 +49,9 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor?, Tensor?, Tensor>
     /// <summary>The final norm.</summary>
     public RmsNorm Norm => norm;
 
+    /// <summary>Recompute each layer in backward instead of keeping its activations (see <see cref="ActivationCheckpoint"/>).</summary>
+    public bool GradientCheckpointing { get; set; }
+
     /// <summary>Runs the stack.</summary>
     /// <param name="inputIds"><c>[batch, seq]</c> int64 token ids.</param>
     /// <param name="positionIds"><c>[batch, seq]</c> positions; null for <c>0..seq-1</c>. In packed rows each sequence
@@ -64,7 +67,7 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor?, Tensor?, Tensor>
         var inputs = new AttentionInputs(cos, sin, AttentionMask.Build(positions, paddingMask));
         foreach (var layer in layers)
         {
-            hidden = layer.call(hidden, inputs);
+            hidden = GradientCheckpointing && training ? ActivationCheckpoint.Run(layer, hidden, inputs) : layer.call(hidden, inputs);
         }
         return norm.call(hidden).MoveToOuterDisposeScope();
     }

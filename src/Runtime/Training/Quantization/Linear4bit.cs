@@ -127,6 +127,34 @@ public sealed class Linear4bit : nn.Module<Tensor, Tensor>
         return weight.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// A new 4-bit layer whose weight is <c>quantize(dequantize(W) + delta)</c> with this layer's block size and double
+    /// quantization (bitsandbytes' and PEFT's way of merging a LoRA update into a 4-bit base). The bias and compute
+    /// dtype are kept. Lossy: the sum is rounded to the 16 NF4 levels of each block again, so the merged layer is
+    /// close to, not equal to, base plus adapter.
+    /// </summary>
+    /// <param name="delta">The update <c>[out, in]</c> (any float dtype, any device).</param>
+    /// <returns>The requantized layer on this layer's device.</returns>
+    /// <example><code>using var merged = q.MergedWith(lora.DeltaWeight());</code></example>
+    /// <exception cref="ArgumentException"><paramref name="delta"/> does not have the weight's shape.</exception>
+    public Linear4bit MergedWith(Tensor delta)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        if (!delta.shape.SequenceEqual(weightShape))
+        {
+            throw new ArgumentException($"the update has shape [{string.Join(", ", delta.shape)}] but the weight is [{string.Join(", ", weightShape)}].", nameof(delta));
+        }
+        var options = new Nf4Options { BlockSize = blockSize, DoubleQuant = quantized.QuantizedAbsmax is not null };
+        Nf4Tensor requantized;
+        using (NewDisposeScope())
+        {
+            var sum = DequantizeWeight(ScalarType.Float32).cpu() + delta.detach().to(ScalarType.Float32, CPU);
+            requantized = Nf4Quantizer.Quantize(sum.contiguous().data<float>().ToArray(), weightShape, options);
+        }
+        // built outside the scope above, which would otherwise dispose the new layer's buffers
+        return new Linear4bit(requantized, bias, computeDType, WeightDevice);
+    }
+
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {

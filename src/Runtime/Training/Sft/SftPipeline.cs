@@ -70,7 +70,7 @@ public sealed class SftPipeline(IChatTemplate template, SftOptions options, ISft
         // 2. Model (its embedding size decides whether the tokenizer's new tokens need a resize).
         torch.manual_seed(options.Seed);
         ParleyTokenizer tokenizer = LoadTokenizer(out string tokenizerName);
-        LlamaForCausalLM model = LoadModel(tokenizer, device, out string modelName);
+        CausalLanguageModel model = LoadModel(tokenizer, device, out string modelName);
         reporter.Step("model", modelName);
 
         // 3. Tokenizer rules: EOS only ends text; BOS, PAD, UNK differ from it; the template's special tokens are one token each.
@@ -86,7 +86,7 @@ public sealed class SftPipeline(IChatTemplate template, SftOptions options, ISft
 
         TokenizerSetupResult setup = TokenizerRules.Apply(tokenizer, new TokenizerSetupOptions
         {
-            EmbeddingSize = model.Config.VocabSize,
+            EmbeddingSize = model.VocabSize,
             SpecialTokens = info.SpecialTokens,
         });
         reporter.Step("tokenizer", $"{tokenizerName}: {string.Join("; ", setup.Decisions)}");
@@ -122,6 +122,10 @@ public sealed class SftPipeline(IChatTemplate template, SftOptions options, ISft
         QuantizationReport quantization = ModelQuantizer.Quantize(model, options.Nf4, ScalarType.Float32);
         KbitTraining.Prepare(model);
         LoraConfig lora = options.Lora;
+        if (model is OptForCausalLM && ReferenceEquals(lora.TargetModules, LoraConfig.AllProjections))
+        {
+            lora = lora with { TargetModules = LoraConfig.OptProjections }; // the default "all projections", in OPT's names
+        }
         IReadOnlyList<string> adapted = LoraInjector.Apply(model, lora);
         long trainable = model.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
         long total = model.parameters().Sum(p => p.numel());
@@ -208,7 +212,7 @@ public sealed class SftPipeline(IChatTemplate template, SftOptions options, ISft
         return ParleyTokenizer.FromTokenizerJson(spec);
     }
 
-    private LlamaForCausalLM LoadModel(ParleyTokenizer tokenizer, Device device, out string name)
+    private CausalLanguageModel LoadModel(ParleyTokenizer tokenizer, Device device, out string name)
     {
         if (options.Model is { } path)
         {
@@ -269,7 +273,7 @@ public sealed class SftPipeline(IChatTemplate template, SftOptions options, ISft
     }
 
     /// <summary>The generation form of one user prompt: the template's text, with the prompt tokenized as content (no special-token parsing).</summary>
-    private string Generate(LlamaForCausalLM model, ParleyTokenizer tokenizer, string prompt, int eos)
+    private string Generate(CausalLanguageModel model, ParleyTokenizer tokenizer, string prompt, int eos)
     {
         ChatMessage[] messages = [ChatMessage.User(prompt)];
         var formatOptions = new FormatOptions { AddGenerationPrompt = true };
