@@ -105,126 +105,53 @@ namespace Parley.Generators.Jinja
             return template;
         }
 
-        private sealed class Walker
+        /// <summary>Reports filters, tests and functions the runtime does not implement.</summary>
+        private sealed class Walker : JinjaAstWalker
         {
             private readonly List<JinjaProblem> _problems;
             private readonly HashSet<string> _macros = new();
 
             public Walker(List<JinjaProblem> problems) => _problems = problems;
 
-            public void Body(List<JStmt> body)
+            public override void Body(List<JStmt>? body)
             {
-                foreach (JStmt s in body)
+                // Macros may be called before their definition in the same body.
+                foreach (JStmt s in body ?? new List<JStmt>())
                 {
-                    if (s is JMacro m)
-                    {
-                        _macros.Add(m.Name);
-                    }
+                    if (s is JMacro m) _macros.Add(m.Name);
                 }
 
-                foreach (JStmt s in body)
-                {
-                    Stmt(s);
-                }
+                base.Body(body);
             }
 
-            private void Stmt(JStmt s)
-            {
-                switch (s)
-                {
-                    case JOutput o: Expr(o.Expr); break;
-                    case JIf i:
-                        foreach (var b in i.Branches)
-                        {
-                            Expr(b.Key);
-                            Body(b.Value);
-                        }
-
-                        if (i.Else is not null) Body(i.Else);
-                        break;
-                    case JFor f:
-                        Expr(f.Iter);
-                        if (f.Filter is not null) Expr(f.Filter);
-                        Body(f.Body);
-                        if (f.Else is not null) Body(f.Else);
-                        break;
-                    case JSet set:
-                        if (set.Value is not null) Expr(set.Value);
-                        if (set.Body is not null) Body(set.Body);
-                        foreach (JFilter filter in set.Filters) Filter(filter);
-                        break;
-                    case JMacro macro:
-                        foreach (JParam p in macro.Params) if (p.Default is not null) Expr(p.Default);
-                        Body(macro.Body);
-                        break;
-                    case JCallBlock call:
-                        Expr(call.Call);
-                        Body(call.Body);
-                        break;
-                    case JFilterBlock fb:
-                        foreach (JFilter filter in fb.Filters) Filter(filter);
-                        Body(fb.Body);
-                        break;
-                    case JGeneration g: Body(g.Body); break;
-                    case JWith w:
-                        foreach (var a in w.Assignments) Expr(a.Value);
-                        Body(w.Body);
-                        break;
-                }
-            }
-
-            private void Filter(JFilter f)
+            protected override void Filter(JFilter f)
             {
                 if (!Filters.ContainsKey(f.Name))
                 {
                     _problems.Add(new JinjaProblem("filter", "No filter named '" + f.Name + "'", f.Line, f.Column, f.Name.Length));
                 }
 
-                if (f.Target is not null) Expr(f.Target);
-                Args(f.Args);
+                base.Filter(f);
             }
 
-            private void Args(JArgs args)
+            protected override void Test(JTest t)
             {
-                foreach (JExpr e in args.Positional) Expr(e);
-                foreach (var n in args.Named) Expr(n.Value);
-                if (args.Splat is not null) Expr(args.Splat);
-                if (args.KeywordSplat is not null) Expr(args.KeywordSplat);
-            }
-
-            private void Expr(JExpr? e)
-            {
-                switch (e)
+                if (!Tests.Contains(t.Name))
                 {
-                    case null: return;
-                    case JFilter f: Filter(f); return;
-                    case JTest t:
-                        if (!Tests.Contains(t.Name))
-                        {
-                            _problems.Add(new JinjaProblem("test", "No test named '" + t.Name + "'", t.Line, t.Column, t.Name.Length));
-                        }
-
-                        Expr(t.Target);
-                        Args(t.Args);
-                        return;
-                    case JGetAttr a: Expr(a.Target); return;
-                    case JGetItem gi: Expr(gi.Target); Expr(gi.Index); return;
-                    case JSlice sl: Expr(sl.Start); Expr(sl.Stop); Expr(sl.Step); return;
-                    case JCall c:
-                        if (c.Callee is JName n && !Functions.ContainsKey(n.Name) && !_macros.Contains(n.Name) && n.Name is "cycler" or "joiner" or "lipsum" or "super" or "self" or "url_for" or "gettext")
-                        {
-                            _problems.Add(new JinjaProblem("function", "'" + n.Name + "' is not supported", n.Line, n.Column, n.Name.Length));
-                        }
-
-                        Expr(c.Callee);
-                        Args(c.Args);
-                        return;
-                    case JUnary u: Expr(u.Operand); return;
-                    case JBinary b: Expr(b.Left); Expr(b.Right); return;
-                    case JCond cond: Expr(cond.Test); Expr(cond.Then); Expr(cond.Else); return;
-                    case JList l: foreach (JExpr i in l.Items) Expr(i); return;
-                    case JDict d: foreach (var p in d.Items) { Expr(p.Key); Expr(p.Value); } return;
+                    _problems.Add(new JinjaProblem("test", "No test named '" + t.Name + "'", t.Line, t.Column, t.Name.Length));
                 }
+
+                base.Test(t);
+            }
+
+            protected override void Call(JCall c)
+            {
+                if (c.Callee is JName n && !Functions.ContainsKey(n.Name) && !_macros.Contains(n.Name) && n.Name is "cycler" or "joiner" or "lipsum" or "super" or "self" or "url_for" or "gettext")
+                {
+                    _problems.Add(new JinjaProblem("function", "'" + n.Name + "' is not supported", n.Line, n.Column, n.Name.Length));
+                }
+
+                base.Call(c);
             }
         }
     }

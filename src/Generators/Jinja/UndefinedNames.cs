@@ -43,7 +43,7 @@ namespace Parley.Generators.Jinja
         }
 
         /// <summary>Collects every definition (into the defined set) and every read, in one pass.</summary>
-        private sealed class Collector
+        private sealed class Collector : JinjaAstWalker
         {
             private readonly HashSet<string> _defined;
             private readonly List<JName> _reads;
@@ -54,122 +54,33 @@ namespace Parley.Generators.Jinja
                 _reads = reads;
             }
 
-            public void Body(List<JStmt>? body)
+            protected override void Macro(JMacro macro)
             {
-                if (body is null) return;
-                foreach (JStmt s in body) Stmt(s);
+                _defined.Add(macro.Name);
+                base.Macro(macro);
             }
 
-            private void Stmt(JStmt s)
+            protected override void Param(JParam p)
             {
-                switch (s)
-                {
-                    case JOutput o: Expr(o.Expr); break;
-                    case JIf i:
-                        foreach (var b in i.Branches)
-                        {
-                            Expr(b.Key);
-                            Body(b.Value);
-                        }
-
-                        Body(i.Else);
-                        break;
-                    case JFor f:
-                        Define(f.Target);
-                        Expr(f.Iter);
-                        Expr(f.Filter);
-                        Body(f.Body);
-                        Body(f.Else);
-                        break;
-                    case JSet set:
-                        Define(set.Target);
-                        Expr(set.Value);
-                        Body(set.Body);
-                        foreach (JFilter filter in set.Filters) Args(filter.Args);
-                        break;
-                    case JMacro macro:
-                        _defined.Add(macro.Name);
-                        foreach (JParam p in macro.Params)
-                        {
-                            _defined.Add(p.Name);
-                            Expr(p.Default);
-                        }
-
-                        Body(macro.Body);
-                        break;
-                    case JCallBlock call:
-                        foreach (JParam p in call.Params)
-                        {
-                            _defined.Add(p.Name);
-                            Expr(p.Default);
-                        }
-
-                        Expr(call.Call);
-                        Body(call.Body);
-                        break;
-                    case JFilterBlock fb:
-                        foreach (JFilter filter in fb.Filters) Args(filter.Args);
-                        Body(fb.Body);
-                        break;
-                    case JGeneration g: Body(g.Body); break;
-                    case JWith w:
-                        foreach (var a in w.Assignments)
-                        {
-                            Define(a.Key);
-                            Expr(a.Value);
-                        }
-
-                        Body(w.Body);
-                        break;
-                }
+                _defined.Add(p.Name);
+                base.Param(p);
             }
 
-            // Targets: a name, a tuple/list of names, or ns.attr (which reads ns).
-            private void Define(JExpr target)
+            protected override void Bind(JName name) => _defined.Add(name.Name);
+
+            protected override void Read(JName name) => _reads.Add(name);
+
+            protected override void Filter(JFilter f)
             {
-                switch (target)
-                {
-                    case JName n: _defined.Add(n.Name); break;
-                    case JList l: foreach (JExpr item in l.Items) Define(item); break;
-                    default: Expr(target); break;
-                }
+                // x | default(...) is the template handling an optional input.
+                if (f.Target is JName guarded && f.Name is "default" or "d") _defined.Add(guarded.Name);
+                base.Filter(f);
             }
 
-            private void Args(JArgs args)
+            protected override void Test(JTest t)
             {
-                foreach (JExpr e in args.Positional) Expr(e);
-                foreach (var n in args.Named) Expr(n.Value);
-                Expr(args.Splat);
-                Expr(args.KeywordSplat);
-            }
-
-            private void Expr(JExpr? e)
-            {
-                switch (e)
-                {
-                    case null: return;
-                    case JName n: _reads.Add(n); return;
-                    case JFilter f:
-                        // x | default(...) is the template handling an optional input.
-                        if (f.Target is JName guarded && f.Name is "default" or "d") _defined.Add(guarded.Name);
-                        Expr(f.Target);
-                        Args(f.Args);
-                        return;
-                    case JTest t:
-                        if (t.Target is JName tested && t.Name is "defined" or "undefined") _defined.Add(tested.Name);
-                        Expr(t.Target);
-                        Args(t.Args);
-                        return;
-                    case JGetAttr a: Expr(a.Target); return;
-                    case JGetItem gi: Expr(gi.Target); Expr(gi.Index); return;
-                    case JSlice sl: Expr(sl.Start); Expr(sl.Stop); Expr(sl.Step); return;
-                    case JCall c: Expr(c.Callee); Args(c.Args); return;
-                    case JUnary u: Expr(u.Operand); return;
-                    case JBinary b: Expr(b.Left); Expr(b.Right); return;
-                    case JCond cond: Expr(cond.Test); Expr(cond.Then); Expr(cond.Else); return;
-                    case JList l: foreach (JExpr i in l.Items) Expr(i); return;
-                    case JDict d: foreach (var p in d.Items) { Expr(p.Key); Expr(p.Value); } return;
-                }
+                if (t.Target is JName tested && t.Name is "defined" or "undefined") _defined.Add(tested.Name);
+                base.Test(t);
             }
         }
     }
