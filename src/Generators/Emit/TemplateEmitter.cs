@@ -127,7 +127,7 @@ namespace Parley.Generators.Emit
             w.Line("char[]? rented = null;");
             w.Line($"{Span}<char> buffer = length <= 1024 ? stackalloc char[1024] : (rented = global::System.Buffers.ArrayPool<char>.Shared.Rent(length));");
             w.Open("try");
-            w.Line("var none = new __RangeSink(default, enabled: false, merge: false);");
+            w.Line("var none = new global::Parley.Formatting.TemplateRangeSink(default, enabled: false, merge: false);");
             w.Line("__Format(messages, buffer, out int written, in options, ref none, ref none);");
             w.Line("return new string(buffer.Slice(0, written));");
             w.Close();
@@ -142,8 +142,8 @@ namespace Parley.Generators.Emit
             w.Line("/// </summary>");
             w.Line("/// <exception cref=\"global::Parley.TemplateException\">A message's role is not declared, or the messages cannot be expressed.</exception>");
             w.Open($"public static bool TryFormat({Messages} messages, {Span}<char> destination, out int charsWritten, in {Options} options, {Ranges} trainable, out int trainableCount)");
-            w.Line("var ranges = new __RangeSink(trainable, enabled: true, merge: true);");
-            w.Line("var none = new __RangeSink(default, enabled: false, merge: false);");
+            w.Line("var ranges = new global::Parley.Formatting.TemplateRangeSink(trainable, enabled: true, merge: true);");
+            w.Line("var none = new global::Parley.Formatting.TemplateRangeSink(default, enabled: false, merge: false);");
             w.Line("bool ok = __Format(messages, destination, out charsWritten, in options, ref ranges, ref none);");
             w.Line("trainableCount = ok ? ranges.Count : 0;");
             w.Line("return ok;");
@@ -156,8 +156,8 @@ namespace Parley.Generators.Emit
             w.Line("/// </summary>");
             w.Line("/// <exception cref=\"global::Parley.TemplateException\">A message's role is not declared, or the messages cannot be expressed.</exception>");
             w.Open($"public static bool TryFormat({Messages} messages, {Span}<char> destination, out int charsWritten, in {Options} options, {Ranges} trainable, out int trainableCount, {Ranges} content, out int contentCount)");
-            w.Line("var ranges = new __RangeSink(trainable, enabled: true, merge: true);");
-            w.Line("var contents = new __RangeSink(content, enabled: true, merge: false);");
+            w.Line("var ranges = new global::Parley.Formatting.TemplateRangeSink(trainable, enabled: true, merge: true);");
+            w.Line("var contents = new global::Parley.Formatting.TemplateRangeSink(content, enabled: true, merge: false);");
             w.Line("bool ok = __Format(messages, destination, out charsWritten, in options, ref ranges, ref contents);");
             w.Line("trainableCount = ok ? ranges.Count : 0;");
             w.Line("contentCount = ok ? contents.Count : 0;");
@@ -167,7 +167,7 @@ namespace Parley.Generators.Emit
             w.Line("/// <summary>Formats <paramref name=\"messages\"/> into <paramref name=\"destination\"/> without allocating. Returns false when it is too small.</summary>");
             w.Line("/// <exception cref=\"global::Parley.TemplateException\">A message's role is not declared, or the messages cannot be expressed.</exception>");
             w.Open($"public static bool TryFormat({Messages} messages, {Span}<char> destination, out int charsWritten, in {Options} options)");
-            w.Line("var none = new __RangeSink(default, enabled: false, merge: false);");
+            w.Line("var none = new global::Parley.Formatting.TemplateRangeSink(default, enabled: false, merge: false);");
             w.Line("return __Format(messages, destination, out charsWritten, in options, ref none, ref none);");
             w.Close();
             w.Line();
@@ -200,7 +200,7 @@ namespace Parley.Generators.Emit
             w.Close();
             w.Line();
 
-            w.Open($"private static bool __Format({Messages} messages, scoped {Span}<char> destination, out int charsWritten, in {Options} options, ref __RangeSink trainable, ref __RangeSink content)");
+            w.Open($"private static bool __Format({Messages} messages, scoped {Span}<char> destination, out int charsWritten, in {Options} options, ref global::Parley.Formatting.TemplateRangeSink trainable, ref global::Parley.Formatting.TemplateRangeSink content)");
             w.Line("charsWritten = 0;");
             w.Line("__Validate(messages.Length, in options);");
             w.Line("int position = 0;");
@@ -212,7 +212,7 @@ namespace Parley.Generators.Emit
 
             if (spec.ConversationStart.Length > 0)
             {
-                w.Line($"if (!__Write({L(spec.ConversationStart)}, destination, ref position)) return false;");
+                w.Line($"if (!global::Parley.Formatting.TemplateText.TryWrite({L(spec.ConversationStart)}, destination, ref position)) return false;");
             }
 
             w.Line("int last = messages.Length - 1;");
@@ -222,10 +222,10 @@ namespace Parley.Generators.Emit
             w.Line($"throw {TemplateException}.UnknownRole(__Name, i, message.Role, __DeclaredRoles);");
             w.Close();
             w.Line();
-            w.Line("if (!__Write(prefix, destination, ref position)) return false;");
+            w.Line("if (!global::Parley.Formatting.TemplateText.TryWrite(prefix, destination, ref position)) return false;");
             w.Line("int start = position;");
-            w.Line("if (!__Write(message.Content, destination, ref position)) return false;");
-            w.Line("if (!(options.ContinueFinalMessage && i == last) && !__Write(suffix, destination, ref position)) return false;");
+            w.Line("if (!global::Parley.Formatting.TemplateText.TryWrite(message.Content, destination, ref position)) return false;");
+            w.Line("if (!(options.ContinueFinalMessage && i == last) && !global::Parley.Formatting.TemplateText.TryWrite(suffix, destination, ref position)) return false;");
             w.Line("if (!content.Add(start, start + message.Content.Length)) return false;");
             w.Line("if (train && !trainable.Add(start, position)) return false;");
             if (hasEnd)
@@ -238,7 +238,7 @@ namespace Parley.Generators.Emit
             if (spec.GenerationPrompt is { Length: > 0 } prompt)
             {
                 w.Open("if (options.AddGenerationPrompt)");
-                w.Line($"if (!__Write({L(prompt)}, destination, ref position)) return false;");
+                w.Line($"if (!global::Parley.Formatting.TemplateText.TryWrite({L(prompt)}, destination, ref position)) return false;");
                 w.Close();
                 w.Line();
             }
@@ -247,7 +247,7 @@ namespace Parley.Generators.Emit
             {
                 w.Open("if (!options.AddGenerationPrompt && !options.ContinueFinalMessage)");
                 w.Line("int start = position;");
-                w.Line($"if (!__Write({L(spec.ConversationEnd)}, destination, ref position)) return false;");
+                w.Line($"if (!global::Parley.Formatting.TemplateText.TryWrite({L(spec.ConversationEnd)}, destination, ref position)) return false;");
                 w.Line("// The conversation end closes the last answer, so it is learned with it: the model learns to stop.");
                 w.Line("if (lastTrained && !trainable.Add(start, position)) return false;");
                 w.Close();
@@ -344,22 +344,22 @@ namespace Parley.Generators.Emit
             w.Close();
             w.Line();
 
-            w.Open($"private static bool __Format({Messages} messages, scoped {Span}<char> destination, out int charsWritten, in {Options} options, ref __RangeSink trainable, ref __RangeSink content)");
+            w.Open($"private static bool __Format({Messages} messages, scoped {Span}<char> destination, out int charsWritten, in {Options} options, ref global::Parley.Formatting.TemplateRangeSink trainable, ref global::Parley.Formatting.TemplateRangeSink content)");
             w.Line("charsWritten = 0;");
             w.Line("bool hasCompletion = __Split(messages, in options);");
             w.Line("int position = 0;");
-            w.Line("if (!__Write(__BeforePrompt, destination, ref position)) return false;");
+            w.Line("if (!global::Parley.Formatting.TemplateText.TryWrite(__BeforePrompt, destination, ref position)) return false;");
             w.Line("int promptStart = position;");
-            w.Line("if (!__Write(messages[0].Content, destination, ref position) || !content.Add(promptStart, position)) return false;");
+            w.Line("if (!global::Parley.Formatting.TemplateText.TryWrite(messages[0].Content, destination, ref position) || !content.Add(promptStart, position)) return false;");
             w.Open("if (hasCompletion)");
-            w.Line("if (!__Write(__BeforeCompletion, destination, ref position)) return false;");
+            w.Line("if (!global::Parley.Formatting.TemplateText.TryWrite(__BeforeCompletion, destination, ref position)) return false;");
             w.Line("int start = position;");
-            w.Line("if (!__Write(messages[1].Content, destination, ref position) || !content.Add(start, position)) return false;");
-            w.Line("if (!options.ContinueFinalMessage && !__Write(__AfterCompletion, destination, ref position)) return false;");
+            w.Line("if (!global::Parley.Formatting.TemplateText.TryWrite(messages[1].Content, destination, ref position) || !content.Add(start, position)) return false;");
+            w.Line("if (!options.ContinueFinalMessage && !global::Parley.Formatting.TemplateText.TryWrite(__AfterCompletion, destination, ref position)) return false;");
             w.Line("if (!trainable.Add(start, position)) return false;");
             w.Close();
             w.Open("else if (options.AddGenerationPrompt)");
-            w.Line("if (!__Write(__BeforeCompletion, destination, ref position)) return false;");
+            w.Line("if (!global::Parley.Formatting.TemplateText.TryWrite(__BeforeCompletion, destination, ref position)) return false;");
             w.Close();
             w.Line();
             w.Line("charsWritten = position;");
@@ -371,15 +371,15 @@ namespace Parley.Generators.Emit
             w.Line("trainable = default;");
             w.Line("if (!__TryFormatGenerationPrompt(prompt, destination, ref position)) return false;");
             w.Line("int start = position;");
-            w.Line("if (!__Write(completion, destination, ref position)) return false;");
-            w.Line("if (closed && !__Write(__AfterCompletion, destination, ref position)) return false;");
+            w.Line("if (!global::Parley.Formatting.TemplateText.TryWrite(completion, destination, ref position)) return false;");
+            w.Line("if (closed && !global::Parley.Formatting.TemplateText.TryWrite(__AfterCompletion, destination, ref position)) return false;");
             w.Line("trainable = global::Parley.TextRange.FromBounds(start, position);");
             w.Line("return true;");
             w.Close();
             w.Line();
 
             w.Line($"private static bool __TryFormatGenerationPrompt({ReadOnlySpan}<char> prompt, {Span}<char> destination, ref int position)");
-            w.Line("    => __Write(__BeforePrompt, destination, ref position) && __Write(prompt, destination, ref position) && __Write(__BeforeCompletion, destination, ref position);");
+            w.Line("    => global::Parley.Formatting.TemplateText.TryWrite(__BeforePrompt, destination, ref position) && global::Parley.Formatting.TemplateText.TryWrite(prompt, destination, ref position) && global::Parley.Formatting.TemplateText.TryWrite(__BeforeCompletion, destination, ref position);");
             w.Line();
 
             w.Open($"private static bool __Split({Messages} messages, in {Options} options)");
@@ -400,41 +400,6 @@ namespace Parley.Generators.Emit
         private static void EmitHelpers(SourceWriter w, TemplateSpec spec)
         {
             w.Line($"private const string __Name = {SourceWriter.Literal(spec.ClassName)};");
-            w.Line();
-            w.Line(Inline);
-            w.Open($"private static bool __Write({ReadOnlySpan}<char> value, {Span}<char> destination, ref int position)");
-            w.Line("if (!value.TryCopyTo(destination.Slice(position))) return false;");
-            w.Line("position += value.Length;");
-            w.Line("return true;");
-            w.Close();
-            w.Line();
-            w.Line("/// <summary>Collects ranges into a caller's span; merged ranges join when adjacent, so an answer, its suffix and the conversation end report as one.</summary>");
-            w.Open("private ref struct __RangeSink");
-            w.Line($"private readonly {Ranges} _items;");
-            w.Line("private readonly bool _enabled;");
-            w.Line("private readonly bool _merge;");
-            w.Line();
-            w.Open($"public __RangeSink({Ranges} items, bool enabled, bool merge)");
-            w.Line("_items = items;");
-            w.Line("_enabled = enabled;");
-            w.Line("_merge = merge;");
-            w.Line("Count = 0;");
-            w.Close();
-            w.Line();
-            w.Line("public int Count { get; private set; }");
-            w.Line();
-            w.Open("public bool Add(int start, int end)");
-            w.Line("if (!_enabled || end == start) return true;");
-            w.Open("if (_merge && Count > 0 && _items[Count - 1].End == start)");
-            w.Line("_items[Count - 1] = global::Parley.TextRange.FromBounds(_items[Count - 1].Start, end);");
-            w.Line("return true;");
-            w.Close();
-            w.Line();
-            w.Line("if (Count == _items.Length) return false;");
-            w.Line("_items[Count++] = global::Parley.TextRange.FromBounds(start, end);");
-            w.Line("return true;");
-            w.Close();
-            w.Close();
         }
     }
 }

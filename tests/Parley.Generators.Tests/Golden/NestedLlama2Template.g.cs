@@ -58,7 +58,7 @@ partial class Prompts
             global::System.Span<char> buffer = length <= 1024 ? stackalloc char[1024] : (rented = global::System.Buffers.ArrayPool<char>.Shared.Rent(length));
             try
             {
-                var none = new __RangeSink(default, enabled: false, merge: false);
+                var none = new global::Parley.Formatting.TemplateRangeSink(default, enabled: false, merge: false);
                 __Format(messages, buffer, out int written, in options, ref none, ref none);
                 return new string(buffer.Slice(0, written));
             }
@@ -75,8 +75,8 @@ partial class Prompts
         /// <exception cref="global::Parley.TemplateException">A message's role is not declared, or the messages cannot be expressed.</exception>
         public static bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, global::System.Span<global::Parley.TextRange> trainable, out int trainableCount)
         {
-            var ranges = new __RangeSink(trainable, enabled: true, merge: true);
-            var none = new __RangeSink(default, enabled: false, merge: false);
+            var ranges = new global::Parley.Formatting.TemplateRangeSink(trainable, enabled: true, merge: true);
+            var none = new global::Parley.Formatting.TemplateRangeSink(default, enabled: false, merge: false);
             bool ok = __Format(messages, destination, out charsWritten, in options, ref ranges, ref none);
             trainableCount = ok ? ranges.Count : 0;
             return ok;
@@ -90,8 +90,8 @@ partial class Prompts
         /// <exception cref="global::Parley.TemplateException">A message's role is not declared, or the messages cannot be expressed.</exception>
         public static bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, global::System.Span<global::Parley.TextRange> trainable, out int trainableCount, global::System.Span<global::Parley.TextRange> content, out int contentCount)
         {
-            var ranges = new __RangeSink(trainable, enabled: true, merge: true);
-            var contents = new __RangeSink(content, enabled: true, merge: false);
+            var ranges = new global::Parley.Formatting.TemplateRangeSink(trainable, enabled: true, merge: true);
+            var contents = new global::Parley.Formatting.TemplateRangeSink(content, enabled: true, merge: false);
             bool ok = __Format(messages, destination, out charsWritten, in options, ref ranges, ref contents);
             trainableCount = ok ? ranges.Count : 0;
             contentCount = ok ? contents.Count : 0;
@@ -102,7 +102,7 @@ partial class Prompts
         /// <exception cref="global::Parley.TemplateException">A message's role is not declared, or the messages cannot be expressed.</exception>
         public static bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options)
         {
-            var none = new __RangeSink(default, enabled: false, merge: false);
+            var none = new global::Parley.Formatting.TemplateRangeSink(default, enabled: false, merge: false);
             return __Format(messages, destination, out charsWritten, in options, ref none, ref none);
         }
 
@@ -128,12 +128,12 @@ partial class Prompts
             return options.ContinueFinalMessage ? length : checked(length + 0);
         }
 
-        private static bool __Format(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, scoped global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, ref __RangeSink trainable, ref __RangeSink content)
+        private static bool __Format(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, scoped global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, ref global::Parley.Formatting.TemplateRangeSink trainable, ref global::Parley.Formatting.TemplateRangeSink content)
         {
             charsWritten = 0;
             __Validate(messages.Length, in options);
             int position = 0;
-            if (!__Write("<s>", destination, ref position)) return false;
+            if (!global::Parley.Formatting.TemplateText.TryWrite("<s>", destination, ref position)) return false;
             int last = messages.Length - 1;
             for (int i = 0; i < messages.Length; i++)
             {
@@ -143,17 +143,17 @@ partial class Prompts
                     throw global::Parley.TemplateException.UnknownRole(__Name, i, message.Role, __DeclaredRoles);
                 }
 
-                if (!__Write(prefix, destination, ref position)) return false;
+                if (!global::Parley.Formatting.TemplateText.TryWrite(prefix, destination, ref position)) return false;
                 int start = position;
-                if (!__Write(message.Content, destination, ref position)) return false;
-                if (!(options.ContinueFinalMessage && i == last) && !__Write(suffix, destination, ref position)) return false;
+                if (!global::Parley.Formatting.TemplateText.TryWrite(message.Content, destination, ref position)) return false;
+                if (!(options.ContinueFinalMessage && i == last) && !global::Parley.Formatting.TemplateText.TryWrite(suffix, destination, ref position)) return false;
                 if (!content.Add(start, start + message.Content.Length)) return false;
                 if (train && !trainable.Add(start, position)) return false;
             }
 
             if (options.AddGenerationPrompt)
             {
-                if (!__Write(" ", destination, ref position)) return false;
+                if (!global::Parley.Formatting.TemplateText.TryWrite(" ", destination, ref position)) return false;
             }
 
             charsWritten = position;
@@ -179,45 +179,5 @@ partial class Prompts
         private const string __DeclaredRoles = "user, assistant";
 
         private const string __Name = "Llama2Template";
-
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static bool __Write(global::System.ReadOnlySpan<char> value, global::System.Span<char> destination, ref int position)
-        {
-            if (!value.TryCopyTo(destination.Slice(position))) return false;
-            position += value.Length;
-            return true;
-        }
-
-        /// <summary>Collects ranges into a caller's span; merged ranges join when adjacent, so an answer, its suffix and the conversation end report as one.</summary>
-        private ref struct __RangeSink
-        {
-            private readonly global::System.Span<global::Parley.TextRange> _items;
-            private readonly bool _enabled;
-            private readonly bool _merge;
-
-            public __RangeSink(global::System.Span<global::Parley.TextRange> items, bool enabled, bool merge)
-            {
-                _items = items;
-                _enabled = enabled;
-                _merge = merge;
-                Count = 0;
-            }
-
-            public int Count { get; private set; }
-
-            public bool Add(int start, int end)
-            {
-                if (!_enabled || end == start) return true;
-                if (_merge && Count > 0 && _items[Count - 1].End == start)
-                {
-                    _items[Count - 1] = global::Parley.TextRange.FromBounds(_items[Count - 1].Start, end);
-                    return true;
-                }
-
-                if (Count == _items.Length) return false;
-                _items[Count++] = global::Parley.TextRange.FromBounds(start, end);
-                return true;
-            }
-        }
     }
 }

@@ -99,7 +99,7 @@ namespace Models
             global::System.Span<char> buffer = length <= 1024 ? stackalloc char[1024] : (rented = global::System.Buffers.ArrayPool<char>.Shared.Rent(length));
             try
             {
-                var none = new __RangeSink(default, enabled: false, merge: false);
+                var none = new global::Parley.Formatting.TemplateRangeSink(default, enabled: false, merge: false);
                 __Format(messages, buffer, out int written, in options, ref none, ref none);
                 return new string(buffer.Slice(0, written));
             }
@@ -116,8 +116,8 @@ namespace Models
         /// <exception cref="global::Parley.TemplateException">A message's role is not declared, or the messages cannot be expressed.</exception>
         public static bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, global::System.Span<global::Parley.TextRange> trainable, out int trainableCount)
         {
-            var ranges = new __RangeSink(trainable, enabled: true, merge: true);
-            var none = new __RangeSink(default, enabled: false, merge: false);
+            var ranges = new global::Parley.Formatting.TemplateRangeSink(trainable, enabled: true, merge: true);
+            var none = new global::Parley.Formatting.TemplateRangeSink(default, enabled: false, merge: false);
             bool ok = __Format(messages, destination, out charsWritten, in options, ref ranges, ref none);
             trainableCount = ok ? ranges.Count : 0;
             return ok;
@@ -131,8 +131,8 @@ namespace Models
         /// <exception cref="global::Parley.TemplateException">A message's role is not declared, or the messages cannot be expressed.</exception>
         public static bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, global::System.Span<global::Parley.TextRange> trainable, out int trainableCount, global::System.Span<global::Parley.TextRange> content, out int contentCount)
         {
-            var ranges = new __RangeSink(trainable, enabled: true, merge: true);
-            var contents = new __RangeSink(content, enabled: true, merge: false);
+            var ranges = new global::Parley.Formatting.TemplateRangeSink(trainable, enabled: true, merge: true);
+            var contents = new global::Parley.Formatting.TemplateRangeSink(content, enabled: true, merge: false);
             bool ok = __Format(messages, destination, out charsWritten, in options, ref ranges, ref contents);
             trainableCount = ok ? ranges.Count : 0;
             contentCount = ok ? contents.Count : 0;
@@ -143,7 +143,7 @@ namespace Models
         /// <exception cref="global::Parley.TemplateException">A message's role is not declared, or the messages cannot be expressed.</exception>
         public static bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options)
         {
-            var none = new __RangeSink(default, enabled: false, merge: false);
+            var none = new global::Parley.Formatting.TemplateRangeSink(default, enabled: false, merge: false);
             return __Format(messages, destination, out charsWritten, in options, ref none, ref none);
         }
 
@@ -157,25 +157,25 @@ namespace Models
             return options.AddGenerationPrompt ? checked(length + __BeforeCompletion.Length) : length;
         }
 
-        private static bool __Format(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, scoped global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, ref __RangeSink trainable, ref __RangeSink content)
+        private static bool __Format(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, scoped global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, ref global::Parley.Formatting.TemplateRangeSink trainable, ref global::Parley.Formatting.TemplateRangeSink content)
         {
             charsWritten = 0;
             bool hasCompletion = __Split(messages, in options);
             int position = 0;
-            if (!__Write(__BeforePrompt, destination, ref position)) return false;
+            if (!global::Parley.Formatting.TemplateText.TryWrite(__BeforePrompt, destination, ref position)) return false;
             int promptStart = position;
-            if (!__Write(messages[0].Content, destination, ref position) || !content.Add(promptStart, position)) return false;
+            if (!global::Parley.Formatting.TemplateText.TryWrite(messages[0].Content, destination, ref position) || !content.Add(promptStart, position)) return false;
             if (hasCompletion)
             {
-                if (!__Write(__BeforeCompletion, destination, ref position)) return false;
+                if (!global::Parley.Formatting.TemplateText.TryWrite(__BeforeCompletion, destination, ref position)) return false;
                 int start = position;
-                if (!__Write(messages[1].Content, destination, ref position) || !content.Add(start, position)) return false;
-                if (!options.ContinueFinalMessage && !__Write(__AfterCompletion, destination, ref position)) return false;
+                if (!global::Parley.Formatting.TemplateText.TryWrite(messages[1].Content, destination, ref position) || !content.Add(start, position)) return false;
+                if (!options.ContinueFinalMessage && !global::Parley.Formatting.TemplateText.TryWrite(__AfterCompletion, destination, ref position)) return false;
                 if (!trainable.Add(start, position)) return false;
             }
             else if (options.AddGenerationPrompt)
             {
-                if (!__Write(__BeforeCompletion, destination, ref position)) return false;
+                if (!global::Parley.Formatting.TemplateText.TryWrite(__BeforeCompletion, destination, ref position)) return false;
             }
 
             charsWritten = position;
@@ -187,14 +187,14 @@ namespace Models
             trainable = default;
             if (!__TryFormatGenerationPrompt(prompt, destination, ref position)) return false;
             int start = position;
-            if (!__Write(completion, destination, ref position)) return false;
-            if (closed && !__Write(__AfterCompletion, destination, ref position)) return false;
+            if (!global::Parley.Formatting.TemplateText.TryWrite(completion, destination, ref position)) return false;
+            if (closed && !global::Parley.Formatting.TemplateText.TryWrite(__AfterCompletion, destination, ref position)) return false;
             trainable = global::Parley.TextRange.FromBounds(start, position);
             return true;
         }
 
         private static bool __TryFormatGenerationPrompt(global::System.ReadOnlySpan<char> prompt, global::System.Span<char> destination, ref int position)
-            => __Write(__BeforePrompt, destination, ref position) && __Write(prompt, destination, ref position) && __Write(__BeforeCompletion, destination, ref position);
+            => global::Parley.Formatting.TemplateText.TryWrite(__BeforePrompt, destination, ref position) && global::Parley.Formatting.TemplateText.TryWrite(prompt, destination, ref position) && global::Parley.Formatting.TemplateText.TryWrite(__BeforeCompletion, destination, ref position);
 
         private static bool __Split(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, in global::Parley.FormatOptions options)
         {
@@ -212,45 +212,5 @@ namespace Models
         }
 
         private const string __Name = "YodaTemplate";
-
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static bool __Write(global::System.ReadOnlySpan<char> value, global::System.Span<char> destination, ref int position)
-        {
-            if (!value.TryCopyTo(destination.Slice(position))) return false;
-            position += value.Length;
-            return true;
-        }
-
-        /// <summary>Collects ranges into a caller's span; merged ranges join when adjacent, so an answer, its suffix and the conversation end report as one.</summary>
-        private ref struct __RangeSink
-        {
-            private readonly global::System.Span<global::Parley.TextRange> _items;
-            private readonly bool _enabled;
-            private readonly bool _merge;
-
-            public __RangeSink(global::System.Span<global::Parley.TextRange> items, bool enabled, bool merge)
-            {
-                _items = items;
-                _enabled = enabled;
-                _merge = merge;
-                Count = 0;
-            }
-
-            public int Count { get; private set; }
-
-            public bool Add(int start, int end)
-            {
-                if (!_enabled || end == start) return true;
-                if (_merge && Count > 0 && _items[Count - 1].End == start)
-                {
-                    _items[Count - 1] = global::Parley.TextRange.FromBounds(_items[Count - 1].Start, end);
-                    return true;
-                }
-
-                if (Count == _items.Length) return false;
-                _items[Count++] = global::Parley.TextRange.FromBounds(start, end);
-                return true;
-            }
-        }
     }
 }
