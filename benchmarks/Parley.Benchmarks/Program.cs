@@ -1,4 +1,10 @@
 using BenchmarkDotNet.Running;
 
+if (args is ["--jinja-check"])
+{
+    // Prints what the compiled Jinja workloads render, to compare with benchmarks/peers/jinja_*.
+    Parley.Benchmarks.Jinja.JinjaCheck.Print();
+    return;
+}
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
