@@ -378,11 +378,30 @@ public readonly struct JinjaValue : IEquatable<JinjaValue>
 }
 
 /// <summary>An insertion-ordered dict of Jinja values (Python's <c>dict</c>).</summary>
+/// <remarks>
+/// Chat-template dicts are small (a message has 2–5 keys) and are looked up by string literals, so up to
+/// <see cref="IndexThreshold"/> entries a lookup is a linear scan that compares string keys by reference first (the
+/// generated code's literals and <see cref="JinjaContext.FromMessages"/>'s keys are the same interned strings); the
+/// hash index is built only for larger dicts. Python equality (<c>1 == 1.0 == True</c>) is kept either way.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class JinjaDict : IEnumerable<KeyValuePair<JinjaValue, JinjaValue>>
 {
-    private readonly List<KeyValuePair<JinjaValue, JinjaValue>> _items = new();
-    private readonly Dictionary<JinjaValue, int> _index = new();
+    private const int IndexThreshold = 8;
+    private readonly List<KeyValuePair<JinjaValue, JinjaValue>> _items;
+    private Dictionary<JinjaValue, int>? _index;
+
+    /// <summary>An empty dict.</summary>
+    public JinjaDict()
+    {
+        _items = new();
+    }
+
+    /// <summary>An empty dict with room for <paramref name="capacity"/> entries.</summary>
+    public JinjaDict(int capacity)
+    {
+        _items = new(capacity);
+    }
 
     /// <summary>Number of entries.</summary>
     public int Count => _items.Count;
@@ -390,42 +409,84 @@ public sealed class JinjaDict : IEnumerable<KeyValuePair<JinjaValue, JinjaValue>
     /// <summary>Sets a value, keeping the first insertion's position.</summary>
     public void Set(JinjaValue key, JinjaValue value)
     {
-        if (_index.TryGetValue(key, out int i))
+        int i = IndexOf(key);
+        if (i >= 0)
         {
             _items[i] = new KeyValuePair<JinjaValue, JinjaValue>(_items[i].Key, value);
+            return;
         }
-        else
+
+        _items.Add(new KeyValuePair<JinjaValue, JinjaValue>(key, value));
+        if (_index is not null)
         {
-            _index[key] = _items.Count;
-            _items.Add(new KeyValuePair<JinjaValue, JinjaValue>(key, value));
+            _index[key] = _items.Count - 1;
+        }
+        else if (_items.Count > IndexThreshold)
+        {
+            _index = new Dictionary<JinjaValue, int>(_items.Count * 2);
+            for (int k = 0; k < _items.Count; k++) _index[_items[k].Key] = k;
         }
     }
 
     /// <summary>Sets a value by string key.</summary>
     public void Set(string key, JinjaValue value) => Set(JinjaValue.FromString(key), value);
 
+    /// <summary>Removes every entry, keeping the storage (for dicts reused from one rendering to the next).</summary>
+    internal void Clear()
+    {
+        _items.Clear();
+        _index = null;
+    }
+
+    private int IndexOf(JinjaValue key)
+    {
+        if (_index is not null) return _index.TryGetValue(key, out int found) ? found : -1;
+        if (key.IsString) return IndexOf(key.AsString);
+        for (int i = 0; i < _items.Count; i++)
+        {
+            if (_items[i].Key.Equals(key)) return i;
+        }
+
+        return -1;
+    }
+
+    private int IndexOf(string key)
+    {
+        if (_index is not null) return _index.TryGetValue(JinjaValue.FromString(key), out int found) ? found : -1;
+        List<KeyValuePair<JinjaValue, JinjaValue>> items = _items;
+        for (int i = 0; i < items.Count; i++)
+        {
+            JinjaValue k = items[i].Key;
+            if (k.IsString && (ReferenceEquals(k.AsString, key) || string.Equals(k.AsString, key, StringComparison.Ordinal))) return i;
+        }
+
+        return -1;
+    }
+
     /// <summary>Looks a key up.</summary>
     public bool TryGetValue(JinjaValue key, out JinjaValue value)
     {
-        if (_index.TryGetValue(key, out int i))
-        {
-            value = _items[i].Value;
-            return true;
-        }
-
-        value = default;
-        return false;
+        int i = IndexOf(key);
+        value = i >= 0 ? _items[i].Value : default;
+        return i >= 0;
     }
 
     /// <summary>Looks a string key up.</summary>
-    public bool TryGetValue(string key, out JinjaValue value) => TryGetValue(JinjaValue.FromString(key), out value);
+    public bool TryGetValue(string key, out JinjaValue value)
+    {
+        int i = IndexOf(key);
+        value = i >= 0 ? _items[i].Value : default;
+        return i >= 0;
+    }
 
     /// <summary>Whether the key is present.</summary>
-    public bool ContainsKey(JinjaValue key) => _index.ContainsKey(key);
+    public bool ContainsKey(JinjaValue key) => IndexOf(key) >= 0;
 
     /// <summary>The entries in insertion order.</summary>
-    public IEnumerator<KeyValuePair<JinjaValue, JinjaValue>> GetEnumerator() => _items.GetEnumerator();
+    public List<KeyValuePair<JinjaValue, JinjaValue>>.Enumerator GetEnumerator() => _items.GetEnumerator();
 
-    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    IEnumerator<KeyValuePair<JinjaValue, JinjaValue>> IEnumerable<KeyValuePair<JinjaValue, JinjaValue>>.GetEnumerator() => _items.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => _items.GetEnumerator();
 }
 #endif
