@@ -23,9 +23,50 @@ internal sealed class ContentTracker
     /// <summary>Where any message's content was written (trained or not): the text a tokenizer must not parse special tokens in.</summary>
     public List<TextRange> ContentWritten { get; } = [];
 
-    public static ContentTracker Begin() => _current = new ContentTracker();
+    // Span lists handed out since the last Reset, and lists free for reuse: a tracker is reused from one formatting
+    // to the next on a thread (JinjaFormatState), so steady-state formatting allocates nothing here.
+    private readonly List<List<(int Offset, int Length, bool Trained)>> _used = [];
+    private readonly List<List<(int Offset, int Length, bool Trained)>> _free = [];
+
+    /// <summary>Makes <paramref name="tracker"/> (emptied) the current thread's tracker.</summary>
+    public static ContentTracker Begin(ContentTracker tracker)
+    {
+        tracker.Reset();
+        return _current = tracker;
+    }
 
     public static void End() => _current = null;
+
+    private void Reset()
+    {
+        _spans.Clear();
+        Written.Clear();
+        ContentWritten.Clear();
+        foreach (var list in _used)
+        {
+            list.Clear();
+            _free.Add(list);
+        }
+
+        _used.Clear();
+    }
+
+    private List<(int Offset, int Length, bool Trained)> NewSpans()
+    {
+        List<(int Offset, int Length, bool Trained)> list;
+        if (_free.Count > 0)
+        {
+            list = _free[^1];
+            _free.RemoveAt(_free.Count - 1);
+        }
+        else
+        {
+            list = new List<(int Offset, int Length, bool Trained)>(2);
+        }
+
+        _used.Add(list);
+        return list;
+    }
 
     /// <summary>
     /// Registers a message's content string; <paramref name="trained"/> for assistant messages. Tracking is by string
@@ -35,7 +76,9 @@ internal sealed class ContentTracker
     {
         if (content.Length == 0) return;
         bool already = _spans.TryGetValue(content, out var existing) && existing.Count == 1 && existing[0].Trained;
-        _spans[content] = [(0, content.Length, trained || already)];
+        var spans = NewSpans();
+        spans.Add((0, content.Length, trained || already));
+        _spans[content] = spans;
     }
 
     public bool TryGet(string text, out List<(int Offset, int Length, bool Trained)> spans) => _spans.TryGetValue(text, out spans!);
@@ -47,9 +90,13 @@ internal sealed class ContentTracker
         if (tracker is null) return;
         bool l = tracker._spans.TryGetValue(left, out var leftSpans), r = tracker._spans.TryGetValue(right, out var rightSpans);
         if (!l && !r) return;
-        var spans = new List<(int, int, bool)>();
+        var spans = tracker.NewSpans();
         if (l) spans.AddRange(leftSpans!);
-        if (r) spans.AddRange(rightSpans!.Select(s => (s.Offset + left.Length, s.Length, s.Trained)));
+        if (r)
+        {
+            foreach (var (offset, length, trained) in rightSpans!) spans.Add((offset + left.Length, length, trained));
+        }
+
         tracker._spans[result] = spans;
     }
 
@@ -58,7 +105,7 @@ internal sealed class ContentTracker
     {
         ContentTracker? tracker = _current;
         if (tracker is null || ReferenceEquals(source, result) || !tracker._spans.TryGetValue(source, out var sourceSpans)) return;
-        var spans = new List<(int, int, bool)>();
+        var spans = tracker.NewSpans();
         foreach (var (offset, length, trained) in sourceSpans)
         {
             int a = Math.Max(offset, start), b = Math.Min(offset + length, start + result.Length);

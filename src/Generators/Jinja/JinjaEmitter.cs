@@ -37,6 +37,29 @@ namespace Parley.Generators.Jinja
             public string Output { get; }
 
             public Dictionary<string, string> Locals { get; } = new();
+
+            /// <summary>Set on a for loop's frame while its body is emitted: how <c>loop.*</c> reads are inlined.</summary>
+            public LoopInfo? Loop { get; set; }
+        }
+
+        // A for loop's index and item list. loop.index, .first, .last … are read from them directly; the JinjaLoop
+        // object is created only when the body uses `loop` as a value (loop.cycle, loop.changed, passing it along).
+        private sealed class LoopInfo
+        {
+            public LoopInfo(string index, string items, bool inline)
+            {
+                Index = index;
+                Items = items;
+                Inline = inline;
+            }
+
+            public string Index { get; }
+
+            public string Items { get; }
+
+            public bool Inline { get; }
+
+            public bool ObjectUsed { get; set; }
         }
 
         private JinjaEmitter(int indent)
@@ -475,13 +498,26 @@ namespace Parley.Generators.Jinja
 
             string loop = Temp("loop");
             string index = Temp("i");
-            Line("var " + loop + " = new global::Parley.Jinja.JinjaLoop(" + items + ");");
-            Line(loopLocal + " = " + V + ".FromObject(" + loop + ");");
+            // The loop object's lines go here if the body turns out to need it (see LoopInfo).
+            int objectAt = _body.Length;
+            string objectPad = new string(' ', _indent * 4);
             Open("for (int " + index + " = 0; " + index + " < " + items + ".Count; " + index + "++)");
-            Line(loop + ".Index0 = " + index + ";");
+            int indexAt = _body.Length;
+            string indexPad = new string(' ', _indent * 4);
+            var info = new LoopInfo(index, items, inline: !assigned.Contains("loop"));
+            frame.Loop = info;
             Assign(f.Target, items + "[" + index + "]");
             Body(f.Body);
+            frame.Loop = null;
             Close();
+            if (info.ObjectUsed || !info.Inline)
+            {
+                // Later position first, so the earlier one stays valid.
+                _body.Insert(indexAt, indexPad + loop + ".Index0 = " + index + ";\n");
+                _body.Insert(objectAt, objectPad + "var " + loop + " = new global::Parley.Jinja.JinjaLoop(" + items + ");\n"
+                    + objectPad + loopLocal + " = " + V + ".FromObject(" + loop + ");\n");
+            }
+
             _frame = frame.Parent!;
             if (f.Else is not null)
             {
@@ -554,6 +590,8 @@ namespace Parley.Generators.Jinja
             JBinary { Op: "or" } b => "(" + Truthy(b.Left) + " || " + Truthy(b.Right) + ")",
             JTest t => TestBool(t),
             JConst { Value: bool value } => value ? "true" : "false",
+            JGetAttr { Target: JName { Name: "loop" }, Attr: "first" } when CurrentLoop() is { } loop => "(" + loop.Index + " == 0)",
+            JGetAttr { Target: JName { Name: "loop" }, Attr: "last" } when CurrentLoop() is { } loop => "(" + loop.Index + " == " + loop.Items + ".Count - 1)",
             _ => Expr(e) + ".IsTrue",
         };
 
@@ -576,7 +614,10 @@ namespace Parley.Generators.Jinja
                         return "__ctx.GetOr(" + Literal(n.Name) + ", " + R + "." + function + ")";
                     }
 
+                    if (n.Name == "loop" && LoopFrame() is { Loop: { } used }) used.ObjectUsed = true;
                     return Resolve(n.Name, _frame);
+                case JGetAttr { Target: JName { Name: "loop" } } a when CurrentLoop() is { } loop && LoopAttribute(loop, a.Attr) is { } inlined:
+                    return inlined;
                 case JGetAttr a:
                     return R + ".GetAttr(" + Expr(a.Target) + ", " + Literal(a.Attr) + ")";
                 case JGetItem gi:
@@ -628,6 +669,39 @@ namespace Parley.Generators.Jinja
                 default:
                     throw new JinjaSyntaxException("Unexpected expression", e.Line, e.Column);
             }
+        }
+
+        // The frame that `loop` names (the innermost frame declaring it), if any.
+        private Frame? LoopFrame()
+        {
+            for (Frame? f = _frame; f is not null; f = f.Parent)
+            {
+                if (f.Locals.ContainsKey("loop")) return f;
+            }
+
+            return null;
+        }
+
+        // The for loop whose `loop` reads can be inlined here: `loop` names that loop's variable and the body does not
+        // reassign it.
+        private LoopInfo? CurrentLoop() => LoopFrame() is { Loop: { Inline: true } loop } ? loop : null;
+
+        private static string? LoopAttribute(LoopInfo loop, string attribute)
+        {
+            string i = loop.Index, items = loop.Items;
+            return attribute switch
+            {
+                "index" => V + ".FromInt(" + i + " + 1)",
+                "index0" => V + ".FromInt(" + i + ")",
+                "revindex" => V + ".FromInt(" + items + ".Count - " + i + ")",
+                "revindex0" => V + ".FromInt(" + items + ".Count - " + i + " - 1)",
+                "first" => V + ".FromBool(" + i + " == 0)",
+                "last" => V + ".FromBool(" + i + " == " + items + ".Count - 1)",
+                "length" => V + ".FromInt(" + items + ".Count)",
+                "previtem" => "(" + i + " > 0 ? " + items + "[" + i + " - 1] : default)",
+                "nextitem" => "(" + i + " + 1 < " + items + ".Count ? " + items + "[" + i + " + 1] : default)",
+                _ => null,
+            };
         }
 
         private string Optional(JExpr? e) => e is null ? "default" : Expr(e);
