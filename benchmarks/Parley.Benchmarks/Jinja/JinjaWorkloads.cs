@@ -64,6 +64,14 @@ public static class JinjaWorkloads
                 eos: data.TryGetProperty("eos_token", out JsonElement eos) ? eos.GetString() : null));
         }
 
+        // PARLEY_JINJA_SOURCE=DIR keeps the generated C# for reading (what the profile of a template points at).
+        string? keep = Environment.GetEnvironmentVariable("PARLEY_JINJA_SOURCE");
+        if (!string.IsNullOrEmpty(keep))
+        {
+            Directory.CreateDirectory(keep);
+            for (int i = 0; i < sources.Count; i++) File.WriteAllText(Path.Combine(keep, "Template" + i + ".g.cs"), "// " + templates[i].Label + "\n" + sources[i]);
+        }
+
         Assembly assembly = Compile(sources);
         var result = new Dictionary<string, JinjaWorkload>();
         for (int i = 0; i < templates.Count; i++)

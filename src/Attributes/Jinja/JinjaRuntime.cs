@@ -430,8 +430,19 @@ public static class JinjaRuntime
         return count;
     }
 
-    private static readonly HashSet<string> DictMethods = ["get", "items", "keys", "values"];
-    private static readonly HashSet<string> UnsafeMethods = ["append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem", "sort", "reverse", "add", "discard"];
+    // Switches rather than hash sets: `message.content` passes through IsDictMethod on every read, and a switch on
+    // a string compiles to a length test and a compare or two, without hashing the name.
+    private static bool IsDictMethod(string name) => name switch
+    {
+        "get" or "items" or "keys" or "values" => true,
+        _ => false,
+    };
+
+    private static bool IsUnsafeMethod(string name) => name switch
+    {
+        "append" or "extend" or "insert" or "pop" or "remove" or "clear" or "update" or "setdefault" or "popitem" or "sort" or "reverse" or "add" or "discard" => true,
+        _ => false,
+    };
 
     /// <summary><c>obj.name</c>: attributes first (methods, loop fields), then items.</summary>
     public static JinjaValue GetAttr(JinjaValue target, string name)
@@ -441,7 +452,7 @@ public static class JinjaRuntime
             case JinjaKind.Undefined:
                 throw UndefinedError(name);
             case JinjaKind.Dict:
-                if (DictMethods.Contains(name) || UnsafeMethods.Contains(name)) return BoundMethod(target, name);
+                if (IsDictMethod(name) || IsUnsafeMethod(name)) return BoundMethod(target, name);
                 return target.AsDict.TryGetValue(name, out JinjaValue v) ? v : default;
             case JinjaKind.Namespace:
                 return target.AsDict.TryGetValue(name, out JinjaValue n) ? n : default;
@@ -451,7 +462,7 @@ public static class JinjaRuntime
                 return StringMethodNames.Contains(name) ? BoundMethod(target, name) : default;
             case JinjaKind.List:
             case JinjaKind.Tuple:
-                return name is "index" or "count" || UnsafeMethods.Contains(name) ? BoundMethod(target, name) : default;
+                return name is "index" or "count" || IsUnsafeMethod(name) ? BoundMethod(target, name) : default;
             default:
                 return default;
         }
@@ -494,7 +505,7 @@ public static class JinjaRuntime
                 return key.IsString ? GetAttr(target, key.AsString) : default;
             case JinjaKind.Dict:
                 if (target.AsDict.TryGetValue(key, out JinjaValue v)) return v;
-                return key.IsString && (DictMethods.Contains(key.AsString)) ? BoundMethod(target, key.AsString) : default;
+                return key.IsString && (IsDictMethod(key.AsString)) ? BoundMethod(target, key.AsString) : default;
             case JinjaKind.Namespace:
                 return key.IsString && target.AsDict.TryGetValue(key, out JinjaValue n) ? n : default;
             case JinjaKind.Object:
@@ -599,11 +610,11 @@ public static class JinjaRuntime
                         return JinjaValue.FromList(target.AsDict.Select(p => p.Value).ToList());
                 }
 
-                if (UnsafeMethods.Contains(name)) throw Error("SecurityError: access to attribute '" + name + "' of 'dict' object is unsafe.");
+                if (IsUnsafeMethod(name)) throw Error("SecurityError: access to attribute '" + name + "' of 'dict' object is unsafe.");
                 return Invoke(GetAttr(target, name), args);
             case JinjaKind.List:
             case JinjaKind.Tuple:
-                if (UnsafeMethods.Contains(name)) throw Error("SecurityError: access to attribute '" + name + "' of '" + TypeName(target) + "' object is unsafe.");
+                if (IsUnsafeMethod(name)) throw Error("SecurityError: access to attribute '" + name + "' of '" + TypeName(target) + "' object is unsafe.");
                 if (name == "index")
                 {
                     int i = target.AsList.IndexOf(args.Get(0, "value"));

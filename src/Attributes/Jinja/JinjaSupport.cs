@@ -204,22 +204,71 @@ public sealed class JinjaLoop : IJinjaObject
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class JinjaContext
 {
-    private readonly Dictionary<string, JinjaValue> _variables = new(StringComparer.Ordinal);
+    // A template reads a handful of variables, each once at the top of its render method, by literal names that are
+    // the same interned strings FromMessages stores: a short list compared by reference first beats hashing the names.
+    // Past 16 variables (a large JSON variable model) a dictionary takes over.
+    private const int IndexThreshold = 16;
+    private readonly List<KeyValuePair<string, JinjaValue>> _variables = new();
+    private Dictionary<string, int>? _index;
+
+    private int IndexOf(string name)
+    {
+        if (_index is not null) return _index.TryGetValue(name, out int found) ? found : -1;
+        List<KeyValuePair<string, JinjaValue>> variables = _variables;
+        for (int i = 0; i < variables.Count; i++)
+        {
+            string key = variables[i].Key;
+            if (ReferenceEquals(key, name) || string.Equals(key, name, StringComparison.Ordinal)) return i;
+        }
+
+        return -1;
+    }
 
     /// <summary>A variable, or undefined.</summary>
-    public JinjaValue Get(string name) => _variables.TryGetValue(name, out JinjaValue value) ? value : default;
+    public JinjaValue Get(string name)
+    {
+        int i = IndexOf(name);
+        return i >= 0 ? _variables[i].Value : default;
+    }
 
     /// <summary>A variable, or the global function when no variable has the name.</summary>
-    public JinjaValue GetOr(string name, JinjaCallable function) => _variables.TryGetValue(name, out JinjaValue value) ? value : JinjaValue.FromCallable(function);
+    public JinjaValue GetOr(string name, JinjaCallable function)
+    {
+        int i = IndexOf(name);
+        return i >= 0 ? _variables[i].Value : JinjaValue.FromCallable(function);
+    }
 
     /// <summary>Sets a variable.</summary>
-    public void Set(string name, JinjaValue value) => _variables[name] = value;
+    public void Set(string name, JinjaValue value)
+    {
+        int i = IndexOf(name);
+        if (i >= 0)
+        {
+            _variables[i] = new KeyValuePair<string, JinjaValue>(name, value);
+            return;
+        }
+
+        _variables.Add(new KeyValuePair<string, JinjaValue>(name, value));
+        if (_index is not null)
+        {
+            _index[name] = _variables.Count - 1;
+        }
+        else if (_variables.Count > IndexThreshold)
+        {
+            _index = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int k = 0; k < _variables.Count; k++) _index[_variables[k].Key] = k;
+        }
+    }
 
     /// <summary>Whether a variable is set.</summary>
-    public bool Contains(string name) => _variables.ContainsKey(name);
+    public bool Contains(string name) => IndexOf(name) >= 0;
 
     /// <summary>Removes every variable (contexts are reused from one rendering to the next).</summary>
-    internal void Clear() => _variables.Clear();
+    internal void Clear()
+    {
+        _variables.Clear();
+        _index = null;
+    }
 
     /// <summary>The variables of a JSON object (messages, tools, flags …).</summary>
     public static JinjaContext FromJson(System.Text.Json.JsonElement variables)

@@ -20,6 +20,7 @@ namespace Parley.Generators.Jinja
 
         private readonly StringBuilder _body = new();
         private readonly Dictionary<string, string> _free = new();
+        private readonly List<string> _statics = new();
         private int _indent;
         private int _counter;
         private Frame _frame;
@@ -91,6 +92,11 @@ namespace Parley.Generators.Jinja
 
             text.Append(statements, declarationsEnd, statements.Length - declarationsEnd);
             text.Append(pad).Append("}\n");
+            foreach (string field in emitter._statics)
+            {
+                text.Append('\n').Append(pad).Append(field).Append('\n');
+            }
+
             return text.ToString();
         }
 
@@ -737,7 +743,17 @@ namespace Parley.Generators.Jinja
             }
 
             if (positional == "null" && nameArray == "null") return Args + ".Empty";
-            return "new " + Args + "(" + positional + ", " + nameArray + ", " + valueArray + ")";
+            string created = "new " + Args + "(" + positional + ", " + nameArray + ", " + valueArray + ")";
+            if (caller is null && args.Positional.All(a => a is JConst) && args.Named.All(n => n.Value is JConst))
+            {
+                // Constant arguments (`.replace('/think', '')`, `strftime_now('%d %B %Y')`) are built once: callees copy
+                // what they keep, so one array can serve every call.
+                string field = Temp("args");
+                _statics.Add("private static readonly " + Args + " " + field + " = " + created + ";");
+                return field;
+            }
+
+            return created;
         }
 
         private string CallExpr(JCall call, string? caller)
