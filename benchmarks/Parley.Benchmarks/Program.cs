@@ -7,4 +7,10 @@ if (args is ["--jinja-check"])
     return;
 }
 
+if (args is ["--jinja-quick"])
+{
+    Parley.Benchmarks.Jinja.JinjaCheck.Quick();
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -94,4 +94,46 @@ public static class JinjaCheck
             Console.WriteLine($"{w.Label,-24} {w.Messages,8}  {digest}  ({text.Length} chars){(w.PlainMessages ? "  TryFormat = Render" : "")}");
         }
     }
+
+    /// <summary>
+    /// <c>--jinja-quick</c>: a stopwatch pass over every workload (Render, the JSON-to-variables part of it, TryFormat)
+    /// for a quick look while working; the figures in RESULTS.md come from BenchmarkDotNet.
+    /// </summary>
+    public static void Quick()
+    {
+        var buffer = new char[64 * 1024];
+        var ranges = new TextRange[64];
+        static double Time(Action action)
+        {
+            for (int i = 0; i < 2000; i++) action();
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            int n = 0;
+            while (sw.ElapsedMilliseconds < 300)
+            {
+                for (int i = 0; i < 200; i++) action();
+                n += 200;
+            }
+
+            return sw.Elapsed.TotalMicroseconds / n;
+        }
+
+        static long Bytes(Action action)
+        {
+            action();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            action();
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Console.WriteLine($"{"template",-24} {"msgs",4} {"Render us",10} {"B",8} {"FromJson us",12} {"TryFormat us",13} {"B",6}");
+        foreach (JinjaWorkload w in JinjaWorkloads.All())
+        {
+            var options = new FormatOptions { AddGenerationPrompt = w.AddGenerationPrompt };
+            Action render = () => w.Render(w.Variables);
+            Action fromJson = () => Parley.Jinja.JinjaContext.FromJson(w.Variables);
+            Action format = () => w.Template.TryFormat(w.Chat, buffer, out _, in options, ranges, out _);
+            string tryFormat = w.PlainMessages ? $"{Time(format),13:F3} {Bytes(format),6}" : "";
+            Console.WriteLine($"{w.Label,-24} {w.Messages,4} {Time(render),10:F3} {Bytes(render),8} {Time(fromJson),12:F3} {tryFormat}");
+        }
+    }
 }
