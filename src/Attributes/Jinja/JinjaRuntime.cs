@@ -723,7 +723,23 @@ public static class JinjaRuntime
     public static Func<DateTime> Now { get; set; } = () => DateTime.Now;
 
     /// <summary>HF's <c>strftime_now(format)</c>.</summary>
-    public static JinjaValue StrftimeNow(JinjaArgs args) => JinjaValue.FromString(Strftime(Now(), args.Get(0, "format").ToString()));
+    public static JinjaValue StrftimeNow(JinjaArgs args)
+    {
+        string format = args.Get(0, "format").ToString();
+        DateTime now = Now();
+        // Templates ask for today's date on every rendering: within one second (and without %f) the text is the same,
+        // so the thread keeps its last answer instead of formatting it again.
+        long second = now.Ticks / TimeSpan.TicksPerSecond;
+        if (_lastStrftime is { } last && last.Second == second && ReferenceEquals(last.Format, format)) return JinjaValue.FromString(last.Text);
+        string text = Strftime(now, format);
+        if (!format.Contains("%f", StringComparison.Ordinal)) _lastStrftime = new StrftimeResult(format, second, text);
+        return JinjaValue.FromString(text);
+    }
+
+    private sealed record StrftimeResult(string Format, long Second, string Text);
+
+    [ThreadStatic]
+    private static StrftimeResult? _lastStrftime;
 
     /// <summary>Python <c>strftime</c> for the common directives.</summary>
     public static string Strftime(DateTime time, string format)

@@ -162,6 +162,8 @@ public static class StringMethods
     internal static string Replace(string s, string old, string replacement, long count)
     {
         if (count < 0) count = long.MaxValue;
+        // Nothing to replace (`.replace('/think', '')` on most system prompts): the same string, no copy.
+        if (old.Length > 0 && (count == 0 || !s.Contains(old, StringComparison.Ordinal))) return s;
         var sb = new StringBuilder();
         if (old.Length == 0)
         {
