@@ -292,6 +292,16 @@ public static class JinjaRuntime
     /// <summary><c>a == b</c>.</summary>
     public static JinjaValue Eq(JinjaValue a, JinjaValue b) => JinjaValue.FromBool(a.Equals(b));
 
+    /// <summary>
+    /// <c>a == 'literal'</c> as a condition (<c>message['role'] == 'user'</c>): in Python a string equals only a string,
+    /// so this is one kind test and an ordinal compare.
+    /// </summary>
+    public static bool EqualsString(JinjaValue a, string literal) => a.IsString && string.Equals(a.AsString, literal, StringComparison.Ordinal);
+
+    /// <summary><c>obj['literal']</c> (<c>message['content']</c>): a dict is looked up by the string directly.</summary>
+    public static JinjaValue GetItem(JinjaValue target, string key) =>
+        target.Kind == JinjaKind.Dict && target.AsDict.TryGetValue(key, out JinjaValue value) ? value : GetItem(target, JinjaValue.FromString(key));
+
     /// <summary><c>a != b</c>.</summary>
     public static JinjaValue Ne(JinjaValue a, JinjaValue b) => JinjaValue.FromBool(!a.Equals(b));
 

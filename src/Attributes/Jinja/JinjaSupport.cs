@@ -594,6 +594,21 @@ public static class JinjaFormatting
     private static void AddSorted(List<TextRange> ranges, TextRange range)
     {
         if (range.Length == 0) return;
+        // Content is written in order, so a range almost always lands at the end: touch only the last one then.
+        if (ranges.Count == 0 || ranges[^1].Start <= range.Start)
+        {
+            if (ranges.Count > 0 && ranges[^1].End >= range.Start)
+            {
+                ranges[^1] = TextRange.FromBounds(ranges[^1].Start, Math.Max(ranges[^1].End, range.End));
+            }
+            else
+            {
+                ranges.Add(range);
+            }
+
+            return;
+        }
+
         int at = ranges.Count;
         while (at > 0 && ranges[at - 1].Start > range.Start) at--;
         ranges.Insert(at, range);

@@ -453,11 +453,12 @@ public sealed class JinjaDict : IEnumerable<KeyValuePair<JinjaValue, JinjaValue>
     private int IndexOf(string key)
     {
         if (_index is not null) return _index.TryGetValue(JinjaValue.FromString(key), out int found) ? found : -1;
-        List<KeyValuePair<JinjaValue, JinjaValue>> items = _items;
-        for (int i = 0; i < items.Count; i++)
+        // Through a span: the entries are 48-byte structs, not worth copying out one by one.
+        ReadOnlySpan<KeyValuePair<JinjaValue, JinjaValue>> items = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_items);
+        for (int i = 0; i < items.Length; i++)
         {
-            JinjaValue k = items[i].Key;
-            if (k.IsString && (ReferenceEquals(k.AsString, key) || string.Equals(k.AsString, key, StringComparison.Ordinal))) return i;
+            ref readonly KeyValuePair<JinjaValue, JinjaValue> entry = ref items[i];
+            if (entry.Key.IsString && (ReferenceEquals(entry.Key.AsString, key) || string.Equals(entry.Key.AsString, key, StringComparison.Ordinal))) return i;
         }
 
         return -1;

@@ -595,6 +595,8 @@ namespace Parley.Generators.Jinja
             JBinary { Op: "and" } b => "(" + Truthy(b.Left) + " && " + Truthy(b.Right) + ")",
             JBinary { Op: "or" } b => "(" + Truthy(b.Left) + " || " + Truthy(b.Right) + ")",
             JTest t => TestBool(t),
+            JBinary { Op: "==" or "!=" } b when ConstString(b.Right) is { } text && ConstString(b.Left) is null => (b.Op == "!=" ? "!" : "") + R + ".EqualsString(" + Expr(b.Left) + ", " + Literal(text) + ")",
+            JBinary { Op: "==" or "!=" } b when ConstString(b.Left) is { } text && ConstString(b.Right) is null => (b.Op == "!=" ? "!" : "") + R + ".EqualsString(" + Expr(b.Right) + ", " + Literal(text) + ")",
             JConst { Value: bool value } => value ? "true" : "false",
             JGetAttr { Target: JName { Name: "loop" }, Attr: "first" } when CurrentLoop() is { } loop => "(" + loop.Index + " == 0)",
             JGetAttr { Target: JName { Name: "loop" }, Attr: "last" } when CurrentLoop() is { } loop => "(" + loop.Index + " == " + loop.Items + ".Count - 1)",
@@ -632,6 +634,7 @@ namespace Parley.Generators.Jinja
                         return R + ".Slice(" + Expr(gi.Target) + ", " + Optional(slice.Start) + ", " + Optional(slice.Stop) + ", " + Optional(slice.Step) + ")";
                     }
 
+                    if (gi.Index is JConst { Value: string key }) return R + ".GetItem(" + Expr(gi.Target) + ", " + Literal(key) + ")";
                     return R + ".GetItem(" + Expr(gi.Target) + ", " + Expr(gi.Index) + ")";
                 case JCall call:
                     return CallExpr(call, null);

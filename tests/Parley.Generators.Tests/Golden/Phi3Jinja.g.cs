@@ -105,10 +105,10 @@ namespace Models
                 for (int __i5 = 0; __i5 < __items1.Count; __i5++)
                 {
                     __v2_message = __items1[__i5];
-                    if (global::Parley.Jinja.JinjaRuntime.Eq(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, global::Parley.Jinja.JinjaValue.FromString("role")), global::Parley.Jinja.JinjaValue.FromString("user")).IsTrue)
+                    if (global::Parley.Jinja.JinjaRuntime.EqualsString(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, "role"), "user"))
                     {
                         {
-                            global::Parley.Jinja.JinjaValue __s6 = global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, global::Parley.Jinja.JinjaValue.FromString("content"));
+                            global::Parley.Jinja.JinjaValue __s6 = global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, "content");
                             if (__s6.IsString)
                             {
                                 __o.Write("<|user|>\n");
@@ -121,11 +121,11 @@ namespace Models
                             }
                         }
                     }
-                    else if (global::Parley.Jinja.JinjaRuntime.Eq(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, global::Parley.Jinja.JinjaValue.FromString("role")), global::Parley.Jinja.JinjaValue.FromString("assistant")).IsTrue)
+                    else if (global::Parley.Jinja.JinjaRuntime.EqualsString(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, "role"), "assistant"))
                     {
                         __o.BeginGeneration();
                         {
-                            global::Parley.Jinja.JinjaValue __s7 = global::Parley.Jinja.JinjaFilters.Trim(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, global::Parley.Jinja.JinjaValue.FromString("content")), global::Parley.Jinja.JinjaArgs.Empty);
+                            global::Parley.Jinja.JinjaValue __s7 = global::Parley.Jinja.JinjaFilters.Trim(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, "content"), global::Parley.Jinja.JinjaArgs.Empty);
                             if (__s7.IsString)
                             {
                                 __o.Write("<|assistant|>\n");
