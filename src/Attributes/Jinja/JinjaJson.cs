@@ -78,10 +78,23 @@ public static class JinjaJson
     /// <summary>Python's <c>json.dumps(value, ensure_ascii, indent, separators, sort_keys)</c>.</summary>
     public static string Dumps(JinjaValue value, bool ensureAscii, string? indent, string itemSeparator, string keySeparator, bool sortKeys)
     {
-        var sb = new StringBuilder();
-        Write(sb, value, ensureAscii, indent, itemSeparator, keySeparator, sortKeys, 0);
-        return sb.ToString();
+        // `tools | tojson` runs on every rendering: the thread's builder is reused, so only the result is allocated.
+        StringBuilder sb = _builder ?? new StringBuilder(1024);
+        _builder = null;
+        try
+        {
+            Write(sb, value, ensureAscii, indent, itemSeparator, keySeparator, sortKeys, 0);
+            return sb.ToString();
+        }
+        finally
+        {
+            sb.Clear();
+            if (sb.Capacity <= 64 * 1024) _builder = sb;
+        }
     }
+
+    [ThreadStatic]
+    private static StringBuilder? _builder;
 
     private static void Write(StringBuilder sb, JinjaValue value, bool ascii, string? indent, string itemSep, string keySep, bool sortKeys, int depth)
     {
