@@ -21,6 +21,10 @@ namespace Parley.Generators.Jinja
         private readonly StringBuilder _body = new();
         private readonly Dictionary<string, string> _free = new();
         private readonly List<string> _statics = new();
+
+        // For loops whose body is being emitted, by the C# local that holds their `loop` variable. Keyed by the local
+        // (not the frame) because capture and with-blocks copy the enclosing frame's locals into frames of their own.
+        private readonly Dictionary<string, LoopInfo> _loops = new();
         private int _indent;
         private int _counter;
         private Frame _frame;
@@ -38,9 +42,6 @@ namespace Parley.Generators.Jinja
             public string Output { get; }
 
             public Dictionary<string, string> Locals { get; } = new();
-
-            /// <summary>Set on a for loop's frame while its body is emitted: how <c>loop.*</c> reads are inlined.</summary>
-            public LoopInfo? Loop { get; set; }
         }
 
         // A for loop's index and item list. loop.index, .first, .last … are read from them directly; the JinjaLoop
@@ -511,10 +512,10 @@ namespace Parley.Generators.Jinja
             int indexAt = _body.Length;
             string indexPad = new string(' ', _indent * 4);
             var info = new LoopInfo(index, items, inline: !assigned.Contains("loop"));
-            frame.Loop = info;
+            _loops[loopLocal] = info;
             Assign(f.Target, items + "[" + index + "]");
             Body(f.Body);
-            frame.Loop = null;
+            _loops.Remove(loopLocal);
             Close();
             if (info.ObjectUsed || !info.Inline)
             {
@@ -622,7 +623,7 @@ namespace Parley.Generators.Jinja
                         return "__ctx.GetOr(" + Literal(n.Name) + ", " + R + "." + function + ")";
                     }
 
-                    if (n.Name == "loop" && LoopFrame() is { Loop: { } used }) used.ObjectUsed = true;
+                    if (n.Name == "loop" && ActiveLoop() is { } used) used.ObjectUsed = true;
                     return Resolve(n.Name, _frame);
                 case JGetAttr { Target: JName { Name: "loop" } } a when CurrentLoop() is { } loop && LoopAttribute(loop, a.Attr) is { } inlined:
                     return inlined;
@@ -680,12 +681,13 @@ namespace Parley.Generators.Jinja
             }
         }
 
-        // The frame that `loop` names (the innermost frame declaring it), if any.
-        private Frame? LoopFrame()
+        // The for loop whose body is being emitted and whose variable `loop` names here (not a macro parameter or a
+        // `set` of that name), if any.
+        private LoopInfo? ActiveLoop()
         {
             for (Frame? f = _frame; f is not null; f = f.Parent)
             {
-                if (f.Locals.ContainsKey("loop")) return f;
+                if (f.Locals.TryGetValue("loop", out string? local)) return _loops.TryGetValue(local, out LoopInfo? loop) ? loop : null;
             }
 
             return null;
@@ -693,7 +695,7 @@ namespace Parley.Generators.Jinja
 
         // The for loop whose `loop` reads can be inlined here: `loop` names that loop's variable and the body does not
         // reassign it.
-        private LoopInfo? CurrentLoop() => LoopFrame() is { Loop: { Inline: true } loop } ? loop : null;
+        private LoopInfo? CurrentLoop() => ActiveLoop() is { Inline: true } loop ? loop : null;
 
         private static string? LoopAttribute(LoopInfo loop, string attribute)
         {
