@@ -14,7 +14,22 @@ internal sealed class ContentTracker
 
     // Content spans carried by a string instance (by reference): offset and length inside it.
     // Keyed by reference: equal text from elsewhere in the template is not the answer.
-    private readonly Dictionary<string, List<(int Offset, int Length, bool Trained)>> _spans = new(ReferenceEqualityComparer.Instance);
+    // The key is a struct with reference equality rather than a string with ReferenceEqualityComparer: the dictionary
+    // then calls it without interface dispatch (every written value is looked up here).
+    private readonly Dictionary<Ref, List<(int Offset, int Length, bool Trained)>> _spans = new();
+
+    private readonly struct Ref : IEquatable<Ref>
+    {
+        private readonly string _text;
+
+        public Ref(string text) => _text = text;
+
+        public bool Equals(Ref other) => ReferenceEquals(_text, other._text);
+
+        public override bool Equals(object? obj) => obj is Ref other && Equals(other);
+
+        public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(_text);
+    }
 
     public static ContentTracker? Current => _current;
 
@@ -75,20 +90,21 @@ internal sealed class ContentTracker
     public void Register(string content, bool trained)
     {
         if (content.Length == 0) return;
-        bool already = _spans.TryGetValue(content, out var existing) && existing.Count == 1 && existing[0].Trained;
+        ref List<(int Offset, int Length, bool Trained)>? slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_spans, new Ref(content), out bool exists);
+        bool already = exists && slot!.Count == 1 && slot[0].Trained;
         var spans = NewSpans();
         spans.Add((0, content.Length, trained || already));
-        _spans[content] = spans;
+        slot = spans;
     }
 
-    public bool TryGet(string text, out List<(int Offset, int Length, bool Trained)> spans) => _spans.TryGetValue(text, out spans!);
+    public bool TryGet(string text, out List<(int Offset, int Length, bool Trained)> spans) => _spans.TryGetValue(new Ref(text), out spans!);
 
     /// <summary>Records that <paramref name="result"/> is <paramref name="left"/> followed by <paramref name="right"/>.</summary>
     public static void Concatenated(string left, string right, string result)
     {
         ContentTracker? tracker = _current;
         if (tracker is null) return;
-        bool l = tracker._spans.TryGetValue(left, out var leftSpans), r = tracker._spans.TryGetValue(right, out var rightSpans);
+        bool l = tracker._spans.TryGetValue(new Ref(left), out var leftSpans), r = tracker._spans.TryGetValue(new Ref(right), out var rightSpans);
         if (!l && !r) return;
         var spans = tracker.NewSpans();
         if (l) spans.AddRange(leftSpans!);
@@ -97,14 +113,14 @@ internal sealed class ContentTracker
             foreach (var (offset, length, trained) in rightSpans!) spans.Add((offset + left.Length, length, trained));
         }
 
-        tracker._spans[result] = spans;
+        tracker._spans[new Ref(result)] = spans;
     }
 
     /// <summary>Records that <paramref name="result"/> is <paramref name="source"/> cut to <c>[start, start + result.Length)</c>.</summary>
     public static void Cut(string source, string result, int start)
     {
         ContentTracker? tracker = _current;
-        if (tracker is null || ReferenceEquals(source, result) || !tracker._spans.TryGetValue(source, out var sourceSpans)) return;
+        if (tracker is null || ReferenceEquals(source, result) || !tracker._spans.TryGetValue(new Ref(source), out var sourceSpans)) return;
         var spans = tracker.NewSpans();
         foreach (var (offset, length, trained) in sourceSpans)
         {
@@ -112,14 +128,14 @@ internal sealed class ContentTracker
             if (b > a) spans.Add((a - start, b - a, trained));
         }
 
-        if (spans.Count > 0) tracker._spans[result] = spans;
+        if (spans.Count > 0) tracker._spans[new Ref(result)] = spans;
     }
 
     /// <summary>Called when <paramref name="text"/> is written at <paramref name="position"/>.</summary>
     public static void Wrote(string text, int position)
     {
         ContentTracker? tracker = _current;
-        if (tracker is null || !tracker._spans.TryGetValue(text, out var spans)) return;
+        if (tracker is null || !tracker._spans.TryGetValue(new Ref(text), out var spans)) return;
         foreach (var (offset, length, trained) in spans)
         {
             tracker.ContentWritten.Add(new TextRange(position + offset, length));
