@@ -388,9 +388,7 @@ internal sealed class JinjaFormatState
         {
             if (i == _messageDicts.Count) _messageDicts.Add(new JinjaDict(2));
             JinjaDict dict = _messageDicts[i];
-            dict.Clear();
-            dict.Set("role", JinjaValue.FromString(messages[i].Role));
-            dict.Set("content", JinjaValue.FromString(messages[i].Content));
+            dict.SetMessage(messages[i].Role, messages[i].Content);
             ContentTracker.Current?.Register(messages[i].Content, trained: messages[i].Role == "assistant");
             _messages.Add(JinjaValue.FromDict(dict));
         }

@@ -391,6 +391,12 @@ public sealed class JinjaDict : IEnumerable<KeyValuePair<JinjaValue, JinjaValue>
     private readonly List<KeyValuePair<JinjaValue, JinjaValue>> _items;
     private Dictionary<JinjaValue, int>? _index;
 
+    // A formatted conversation's message {role, content} is held as its two strings until something needs the entries
+    // (enumeration, a write): filling a reused dict per message is then two stores, and `message['role']` two
+    // compares. _role is non-null exactly while the dict is in that form.
+    private string? _role;
+    private string? _content;
+
     /// <summary>An empty dict.</summary>
     public JinjaDict()
     {
@@ -404,11 +410,12 @@ public sealed class JinjaDict : IEnumerable<KeyValuePair<JinjaValue, JinjaValue>
     }
 
     /// <summary>Number of entries.</summary>
-    public int Count => _items.Count;
+    public int Count => _role is not null ? 2 : _items.Count;
 
     /// <summary>Sets a value, keeping the first insertion's position.</summary>
     public void Set(JinjaValue key, JinjaValue value)
     {
+        Materialize();
         int i = IndexOf(key);
         if (i >= 0)
         {
@@ -436,7 +443,31 @@ public sealed class JinjaDict : IEnumerable<KeyValuePair<JinjaValue, JinjaValue>
     {
         _items.Clear();
         _index = null;
+        _role = null;
+        _content = null;
     }
+
+    /// <summary>Makes this (reused) dict <c>{'role': role, 'content': content}</c>.</summary>
+    internal void SetMessage(string role, string content)
+    {
+        Clear();
+        _role = role;
+        _content = content;
+    }
+
+    private void Materialize()
+    {
+        if (_role is null) return;
+        string role = _role, content = _content!;
+        _role = null;
+        _content = null;
+        _items.Add(new KeyValuePair<JinjaValue, JinjaValue>(JinjaValue.FromString("role"), JinjaValue.FromString(role)));
+        _items.Add(new KeyValuePair<JinjaValue, JinjaValue>(JinjaValue.FromString("content"), JinjaValue.FromString(content)));
+    }
+
+    // The message form's lookup: 0 for role, 1 for content, -1 for any other key.
+    private static int MessageKey(string key) =>
+        ReferenceEquals(key, "role") || key == "role" ? 0 : ReferenceEquals(key, "content") || key == "content" ? 1 : -1;
 
     private int IndexOf(JinjaValue key)
     {
@@ -467,6 +498,14 @@ public sealed class JinjaDict : IEnumerable<KeyValuePair<JinjaValue, JinjaValue>
     /// <summary>Looks a key up.</summary>
     public bool TryGetValue(JinjaValue key, out JinjaValue value)
     {
+        if (_role is not null)
+        {
+            // Only a string key can equal 'role' or 'content'.
+            if (key.IsString) return TryGetValue(key.AsString, out value);
+            value = default;
+            return false;
+        }
+
         int i = IndexOf(key);
         value = i >= 0 ? _items[i].Value : default;
         return i >= 0;
@@ -475,19 +514,30 @@ public sealed class JinjaDict : IEnumerable<KeyValuePair<JinjaValue, JinjaValue>
     /// <summary>Looks a string key up.</summary>
     public bool TryGetValue(string key, out JinjaValue value)
     {
+        if (_role is not null)
+        {
+            int k = MessageKey(key);
+            value = k == 0 ? JinjaValue.FromString(_role) : k == 1 ? JinjaValue.FromString(_content) : default;
+            return k >= 0;
+        }
+
         int i = IndexOf(key);
         value = i >= 0 ? _items[i].Value : default;
         return i >= 0;
     }
 
     /// <summary>Whether the key is present.</summary>
-    public bool ContainsKey(JinjaValue key) => IndexOf(key) >= 0;
+    public bool ContainsKey(JinjaValue key) => _role is not null ? key.IsString && MessageKey(key.AsString) >= 0 : IndexOf(key) >= 0;
 
     /// <summary>The entries in insertion order.</summary>
-    public List<KeyValuePair<JinjaValue, JinjaValue>>.Enumerator GetEnumerator() => _items.GetEnumerator();
+    public List<KeyValuePair<JinjaValue, JinjaValue>>.Enumerator GetEnumerator()
+    {
+        Materialize();
+        return _items.GetEnumerator();
+    }
 
-    IEnumerator<KeyValuePair<JinjaValue, JinjaValue>> IEnumerable<KeyValuePair<JinjaValue, JinjaValue>>.GetEnumerator() => _items.GetEnumerator();
+    IEnumerator<KeyValuePair<JinjaValue, JinjaValue>> IEnumerable<KeyValuePair<JinjaValue, JinjaValue>>.GetEnumerator() => GetEnumerator();
 
-    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => _items.GetEnumerator();
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 #endif
