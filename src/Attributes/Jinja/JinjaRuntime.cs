@@ -632,7 +632,19 @@ public static class JinjaRuntime
                     return JinjaValue.FromInt(i);
                 }
 
-                if (name == "count") return JinjaValue.FromInt(target.AsList.Count(v => v.Equals(args.Get(0, "value"))));
+                if (name == "count")
+                {
+                    // A loop, not a lambda over `args`: a lambda capturing a parameter allocates its closure on every
+                    // call of this method (every `content.strip()` …), whichever branch runs.
+                    JinjaValue value = args.Get(0, "value");
+                    int count = 0;
+                    foreach (JinjaValue item in target.AsList)
+                    {
+                        if (item.Equals(value)) count++;
+                    }
+
+                    return JinjaValue.FromInt(count);
+                }
                 throw Error("AttributeError: '" + TypeName(target) + "' object has no attribute '" + name + "'");
             case JinjaKind.Undefined:
                 throw UndefinedError(name);

@@ -548,8 +548,11 @@ public static class JinjaFormatting
 
         if (state.Output.HasGeneration)
         {
-            foreach (TextRange range in state.Output.GenerationRanges)
+            // Indexed, not foreach: through IReadOnlyList the enumerator would be boxed on every formatting.
+            IReadOnlyList<TextRange> generation = state.Output.GenerationRanges;
+            for (int i = 0; i < generation.Count; i++)
             {
+                TextRange range = generation[i];
                 if (range.Start >= length) break;
                 ranges.Add(TextRange.FromBounds(range.Start, Math.Min(range.End, length)));
             }
@@ -563,7 +566,7 @@ public static class JinjaFormatting
                 ranges.Add(TextRange.FromBounds(range.Start, Math.Min(range.End, length)));
             }
         }
-        else
+        else if (tracker.ContentWritten.Count == 0 || HasAssistantContent(messages))
         {
             // The template transformed the content beyond tracking: locate each message's content in order.
             text ??= state.Output.ToString(0, length);
@@ -586,6 +589,18 @@ public static class JinjaFormatting
                 searchFrom = at + content.Length;
             }
         }
+    }
+
+    // Whether a search could find trainable text (else, with content already tracked, there is nothing to search for
+    // and the output need not become a string).
+    private static bool HasAssistantContent(ReadOnlySpan<ChatMessage> messages)
+    {
+        foreach (ChatMessage message in messages)
+        {
+            if (message.Role == "assistant" && message.Content.Length > 0) return true;
+        }
+
+        return false;
     }
 
     // Content ranges are kept sorted and disjoint (a tokenizer walks them in order); touching or overlapping ones merge.
