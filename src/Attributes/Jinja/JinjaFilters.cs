@@ -501,6 +501,11 @@ public static class JinjaFilters
         return Str(sb.ToString());
     }
 
+    // tojson(indent=2|4) on every rendering: the usual indents are kept rather than made per call.
+    private static readonly string[] Indents = [.. Enumerable.Range(0, 9).Select(n => new string(' ', n))];
+
+    private static string Spaces(int n) => n >= 0 && n < Indents.Length ? Indents[n] : new string(' ', Math.Max(0, n));
+
     /// <summary>HF's <c>tojson(ensure_ascii=False, indent=None, separators=None, sort_keys=False)</c>.</summary>
     public static JinjaValue ToJson(JinjaValue v, JinjaArgs a)
     {
@@ -508,7 +513,7 @@ public static class JinjaFilters
         JinjaValue indentValue = a.Get(1, "indent", JinjaValue.None);
         JinjaValue separators = a.Get(2, "separators", JinjaValue.None);
         bool sortKeys = a.Get(3, "sort_keys", JinjaValue.False).IsTrue;
-        string? indent = indentValue.IsNone || indentValue.IsUndefined ? null : indentValue.IsString ? indentValue.AsString : new string(' ', (int)indentValue.AsInt);
+        string? indent = indentValue.IsNone || indentValue.IsUndefined ? null : indentValue.IsString ? indentValue.AsString : Spaces((int)indentValue.AsInt);
         string itemSep = indent is null ? ", " : ",", keySep = ": ";
         if (separators.IsSequence && separators.AsList.Count == 2)
         {

@@ -1,6 +1,7 @@
 #if NET
 using System.ComponentModel;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -16,10 +17,10 @@ public static class JinjaJson
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                var dict = new JinjaDict();
+                var dict = new JinjaDict(element.GetPropertyCount());
                 foreach (JsonProperty property in element.EnumerateObject())
                 {
-                    dict.Set(property.Name, FromJson(property.Value));
+                    dict.Set(Known(JsonMarshal.GetRawUtf8PropertyName(property)) ?? property.Name, FromJson(property.Value));
                 }
 
                 return JinjaValue.FromDict(dict);
@@ -32,10 +33,11 @@ public static class JinjaJson
 
                 return JinjaValue.FromList(list);
             case JsonValueKind.String:
-                return JinjaValue.FromString(element.GetString());
+                ReadOnlySpan<byte> raw = JsonMarshal.GetRawUtf8Value(element);
+                return JinjaValue.FromString(Known(raw.Slice(1, raw.Length - 2)) ?? element.GetString());
             case JsonValueKind.Number:
-                string raw = element.GetRawText();
-                if (raw.IndexOfAny(['.', 'e', 'E']) < 0 && long.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long integer))
+                // An int when written without a fraction or exponent (as json.loads reads it), from the raw bytes.
+                if (JsonMarshal.GetRawUtf8Value(element).IndexOfAny("."u8 + "eE"u8) < 0 && element.TryGetInt64(out long integer))
                 {
                     return JinjaValue.FromInt(integer);
                 }
@@ -52,13 +54,47 @@ public static class JinjaJson
         }
     }
 
+    // The names and values chat variables repeat in every message and tool (keys, roles, JSON-schema types) come back
+    // as the interned literals rather than as new strings: fewer allocations, and lookups by the generated code's
+    // literals then match by reference. Raw UTF-8 is compared, so an escaped spelling simply is not recognized.
+    private static string? Known(ReadOnlySpan<byte> utf8) => utf8.Length switch
+    {
+        2 => utf8.SequenceEqual("id"u8) ? "id" : null,
+        4 => utf8.SequenceEqual("role"u8) ? "role" : utf8.SequenceEqual("name"u8) ? "name" : utf8.SequenceEqual("type"u8) ? "type"
+            : utf8.SequenceEqual("user"u8) ? "user" : utf8.SequenceEqual("tool"u8) ? "tool" : utf8.SequenceEqual("enum"u8) ? "enum"
+            : utf8.SequenceEqual("text"u8) ? "text" : null,
+        5 => utf8.SequenceEqual("items"u8) ? "items" : utf8.SequenceEqual("array"u8) ? "array" : null,
+        6 => utf8.SequenceEqual("system"u8) ? "system" : utf8.SequenceEqual("object"u8) ? "object" : utf8.SequenceEqual("string"u8) ? "string"
+            : utf8.SequenceEqual("number"u8) ? "number" : null,
+        7 => utf8.SequenceEqual("content"u8) ? "content" : utf8.SequenceEqual("integer"u8) ? "integer" : utf8.SequenceEqual("boolean"u8) ? "boolean" : null,
+        8 => utf8.SequenceEqual("function"u8) ? "function" : utf8.SequenceEqual("required"u8) ? "required" : null,
+        9 => utf8.SequenceEqual("assistant"u8) ? "assistant" : utf8.SequenceEqual("arguments"u8) ? "arguments" : null,
+        10 => utf8.SequenceEqual("parameters"u8) ? "parameters" : utf8.SequenceEqual("properties"u8) ? "properties" : utf8.SequenceEqual("tool_calls"u8) ? "tool_calls" : null,
+        11 => utf8.SequenceEqual("description"u8) ? "description" : null,
+        12 => utf8.SequenceEqual("tool_call_id"u8) ? "tool_call_id" : null,
+        _ => null,
+    };
+
     /// <summary>Python's <c>json.dumps(value, ensure_ascii, indent, separators, sort_keys)</c>.</summary>
     public static string Dumps(JinjaValue value, bool ensureAscii, string? indent, string itemSeparator, string keySeparator, bool sortKeys)
     {
-        var sb = new StringBuilder();
-        Write(sb, value, ensureAscii, indent, itemSeparator, keySeparator, sortKeys, 0);
-        return sb.ToString();
+        // `tools | tojson` runs on every rendering: the thread's builder is reused, so only the result is allocated.
+        StringBuilder sb = _builder ?? new StringBuilder(1024);
+        _builder = null;
+        try
+        {
+            Write(sb, value, ensureAscii, indent, itemSeparator, keySeparator, sortKeys, 0);
+            return sb.ToString();
+        }
+        finally
+        {
+            sb.Clear();
+            if (sb.Capacity <= 64 * 1024) _builder = sb;
+        }
     }
+
+    [ThreadStatic]
+    private static StringBuilder? _builder;
 
     private static void Write(StringBuilder sb, JinjaValue value, bool ascii, string? indent, string itemSep, string keySep, bool sortKeys, int depth)
     {

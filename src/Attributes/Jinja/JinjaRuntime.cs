@@ -292,6 +292,16 @@ public static class JinjaRuntime
     /// <summary><c>a == b</c>.</summary>
     public static JinjaValue Eq(JinjaValue a, JinjaValue b) => JinjaValue.FromBool(a.Equals(b));
 
+    /// <summary>
+    /// <c>a == 'literal'</c> as a condition (<c>message['role'] == 'user'</c>): in Python a string equals only a string,
+    /// so this is one kind test and an ordinal compare.
+    /// </summary>
+    public static bool EqualsString(JinjaValue a, string literal) => a.IsString && string.Equals(a.AsString, literal, StringComparison.Ordinal);
+
+    /// <summary><c>obj['literal']</c> (<c>message['content']</c>): a dict is looked up by the string directly.</summary>
+    public static JinjaValue GetItem(JinjaValue target, string key) =>
+        target.Kind == JinjaKind.Dict && target.AsDict.TryGetValue(key, out JinjaValue value) ? value : GetItem(target, JinjaValue.FromString(key));
+
     /// <summary><c>a != b</c>.</summary>
     public static JinjaValue Ne(JinjaValue a, JinjaValue b) => JinjaValue.FromBool(!a.Equals(b));
 
@@ -430,8 +440,19 @@ public static class JinjaRuntime
         return count;
     }
 
-    private static readonly HashSet<string> DictMethods = ["get", "items", "keys", "values"];
-    private static readonly HashSet<string> UnsafeMethods = ["append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem", "sort", "reverse", "add", "discard"];
+    // Switches rather than hash sets: `message.content` passes through IsDictMethod on every read, and a switch on
+    // a string compiles to a length test and a compare or two, without hashing the name.
+    private static bool IsDictMethod(string name) => name switch
+    {
+        "get" or "items" or "keys" or "values" => true,
+        _ => false,
+    };
+
+    private static bool IsUnsafeMethod(string name) => name switch
+    {
+        "append" or "extend" or "insert" or "pop" or "remove" or "clear" or "update" or "setdefault" or "popitem" or "sort" or "reverse" or "add" or "discard" => true,
+        _ => false,
+    };
 
     /// <summary><c>obj.name</c>: attributes first (methods, loop fields), then items.</summary>
     public static JinjaValue GetAttr(JinjaValue target, string name)
@@ -441,7 +462,7 @@ public static class JinjaRuntime
             case JinjaKind.Undefined:
                 throw UndefinedError(name);
             case JinjaKind.Dict:
-                if (DictMethods.Contains(name) || UnsafeMethods.Contains(name)) return BoundMethod(target, name);
+                if (IsDictMethod(name) || IsUnsafeMethod(name)) return BoundMethod(target, name);
                 return target.AsDict.TryGetValue(name, out JinjaValue v) ? v : default;
             case JinjaKind.Namespace:
                 return target.AsDict.TryGetValue(name, out JinjaValue n) ? n : default;
@@ -451,7 +472,7 @@ public static class JinjaRuntime
                 return StringMethodNames.Contains(name) ? BoundMethod(target, name) : default;
             case JinjaKind.List:
             case JinjaKind.Tuple:
-                return name is "index" or "count" || UnsafeMethods.Contains(name) ? BoundMethod(target, name) : default;
+                return name is "index" or "count" || IsUnsafeMethod(name) ? BoundMethod(target, name) : default;
             default:
                 return default;
         }
@@ -494,7 +515,7 @@ public static class JinjaRuntime
                 return key.IsString ? GetAttr(target, key.AsString) : default;
             case JinjaKind.Dict:
                 if (target.AsDict.TryGetValue(key, out JinjaValue v)) return v;
-                return key.IsString && (DictMethods.Contains(key.AsString)) ? BoundMethod(target, key.AsString) : default;
+                return key.IsString && (IsDictMethod(key.AsString)) ? BoundMethod(target, key.AsString) : default;
             case JinjaKind.Namespace:
                 return key.IsString && target.AsDict.TryGetValue(key, out JinjaValue n) ? n : default;
             case JinjaKind.Object:
@@ -599,11 +620,11 @@ public static class JinjaRuntime
                         return JinjaValue.FromList(target.AsDict.Select(p => p.Value).ToList());
                 }
 
-                if (UnsafeMethods.Contains(name)) throw Error("SecurityError: access to attribute '" + name + "' of 'dict' object is unsafe.");
+                if (IsUnsafeMethod(name)) throw Error("SecurityError: access to attribute '" + name + "' of 'dict' object is unsafe.");
                 return Invoke(GetAttr(target, name), args);
             case JinjaKind.List:
             case JinjaKind.Tuple:
-                if (UnsafeMethods.Contains(name)) throw Error("SecurityError: access to attribute '" + name + "' of '" + TypeName(target) + "' object is unsafe.");
+                if (IsUnsafeMethod(name)) throw Error("SecurityError: access to attribute '" + name + "' of '" + TypeName(target) + "' object is unsafe.");
                 if (name == "index")
                 {
                     int i = target.AsList.IndexOf(args.Get(0, "value"));
@@ -611,7 +632,19 @@ public static class JinjaRuntime
                     return JinjaValue.FromInt(i);
                 }
 
-                if (name == "count") return JinjaValue.FromInt(target.AsList.Count(v => v.Equals(args.Get(0, "value"))));
+                if (name == "count")
+                {
+                    // A loop, not a lambda over `args`: a lambda capturing a parameter allocates its closure on every
+                    // call of this method (every `content.strip()` …), whichever branch runs.
+                    JinjaValue value = args.Get(0, "value");
+                    int count = 0;
+                    foreach (JinjaValue item in target.AsList)
+                    {
+                        if (item.Equals(value)) count++;
+                    }
+
+                    return JinjaValue.FromInt(count);
+                }
                 throw Error("AttributeError: '" + TypeName(target) + "' object has no attribute '" + name + "'");
             case JinjaKind.Undefined:
                 throw UndefinedError(name);
@@ -712,7 +745,23 @@ public static class JinjaRuntime
     public static Func<DateTime> Now { get; set; } = () => DateTime.Now;
 
     /// <summary>HF's <c>strftime_now(format)</c>.</summary>
-    public static JinjaValue StrftimeNow(JinjaArgs args) => JinjaValue.FromString(Strftime(Now(), args.Get(0, "format").ToString()));
+    public static JinjaValue StrftimeNow(JinjaArgs args)
+    {
+        string format = args.Get(0, "format").ToString();
+        DateTime now = Now();
+        // Templates ask for today's date on every rendering: within one second (and without %f) the text is the same,
+        // so the thread keeps its last answer instead of formatting it again.
+        long second = now.Ticks / TimeSpan.TicksPerSecond;
+        if (_lastStrftime is { } last && last.Second == second && ReferenceEquals(last.Format, format)) return JinjaValue.FromString(last.Text);
+        string text = Strftime(now, format);
+        if (!format.Contains("%f", StringComparison.Ordinal)) _lastStrftime = new StrftimeResult(format, second, text);
+        return JinjaValue.FromString(text);
+    }
+
+    private sealed record StrftimeResult(string Format, long Second, string Text);
+
+    [ThreadStatic]
+    private static StrftimeResult? _lastStrftime;
 
     /// <summary>Python <c>strftime</c> for the common directives.</summary>
     public static string Strftime(DateTime time, string format)

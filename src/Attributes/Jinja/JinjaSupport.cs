@@ -1,5 +1,6 @@
 #if NET
 using System.ComponentModel;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Parley.Jinja;
@@ -92,7 +93,7 @@ public sealed class JinjaOutput
     private int _depth;
 
     /// <summary>Whether this is the top-level output of a formatted conversation, which records where answers land.</summary>
-    internal bool TracksContent { get; init; }
+    internal bool TracksContent { get; set; }
 
     /// <summary>Characters written so far.</summary>
     public int Length => _text.Length;
@@ -135,6 +136,23 @@ public sealed class JinjaOutput
             _generation.Add(TextRange.FromBounds(_generationStart, _text.Length));
         }
     }
+
+    /// <summary>Empties the output, keeping its storage (outputs are reused from one rendering to the next).</summary>
+    internal void Reset(bool tracksContent)
+    {
+        _text.Clear();
+        _generation.Clear();
+        _generationStart = -1;
+        _depth = 0;
+        HasGeneration = false;
+        TracksContent = tracksContent;
+    }
+
+    /// <summary>The characters written, <c>[start, start + destination.Length)</c>, copied into <paramref name="destination"/>.</summary>
+    internal void CopyTo(int start, Span<char> destination) => _text.CopyTo(start, destination, destination.Length);
+
+    /// <summary>The characters written, as a string.</summary>
+    internal string ToString(int start, int length) => _text.ToString(start, length);
 
     /// <inheritdoc/>
     public override string ToString() => _text.ToString();
@@ -186,24 +204,83 @@ public sealed class JinjaLoop : IJinjaObject
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class JinjaContext
 {
-    private readonly Dictionary<string, JinjaValue> _variables = new(StringComparer.Ordinal);
+    // A template reads a handful of variables, each once at the top of its render method, by literal names that are
+    // the same interned strings JinjaFormatState.SetMessages stores: a short list compared by reference first beats hashing the names.
+    // Past 16 variables (a large JSON variable model) a dictionary takes over.
+    private const int IndexThreshold = 16;
+    private readonly List<KeyValuePair<string, JinjaValue>> _variables = new();
+    private Dictionary<string, int>? _index;
+
+    private int IndexOf(string name)
+    {
+        if (_index is not null) return _index.TryGetValue(name, out int found) ? found : -1;
+        List<KeyValuePair<string, JinjaValue>> variables = _variables;
+        for (int i = 0; i < variables.Count; i++)
+        {
+            string key = variables[i].Key;
+            if (ReferenceEquals(key, name) || string.Equals(key, name, StringComparison.Ordinal)) return i;
+        }
+
+        return -1;
+    }
 
     /// <summary>A variable, or undefined.</summary>
-    public JinjaValue Get(string name) => _variables.TryGetValue(name, out JinjaValue value) ? value : default;
+    public JinjaValue Get(string name)
+    {
+        int i = IndexOf(name);
+        return i >= 0 ? _variables[i].Value : default;
+    }
 
     /// <summary>A variable, or the global function when no variable has the name.</summary>
-    public JinjaValue GetOr(string name, JinjaCallable function) => _variables.TryGetValue(name, out JinjaValue value) ? value : JinjaValue.FromCallable(function);
+    public JinjaValue GetOr(string name, JinjaCallable function)
+    {
+        int i = IndexOf(name);
+        return i >= 0 ? _variables[i].Value : JinjaValue.FromCallable(function);
+    }
 
     /// <summary>Sets a variable.</summary>
-    public void Set(string name, JinjaValue value) => _variables[name] = value;
+    public void Set(string name, JinjaValue value)
+    {
+        int i = IndexOf(name);
+        if (i >= 0)
+        {
+            _variables[i] = new KeyValuePair<string, JinjaValue>(name, value);
+            return;
+        }
+
+        _variables.Add(new KeyValuePair<string, JinjaValue>(name, value));
+        if (_index is not null)
+        {
+            _index[name] = _variables.Count - 1;
+        }
+        else if (_variables.Count > IndexThreshold)
+        {
+            _index = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int k = 0; k < _variables.Count; k++) _index[_variables[k].Key] = k;
+        }
+    }
 
     /// <summary>Whether a variable is set.</summary>
-    public bool Contains(string name) => _variables.ContainsKey(name);
+    public bool Contains(string name) => IndexOf(name) >= 0;
+
+    /// <summary>Removes every variable (contexts are reused from one rendering to the next).</summary>
+    internal void Clear()
+    {
+        _variables.Clear();
+        _index = null;
+    }
 
     /// <summary>The variables of a JSON object (messages, tools, flags …).</summary>
     public static JinjaContext FromJson(System.Text.Json.JsonElement variables)
     {
         var context = new JinjaContext();
+        context.SetJson(variables);
+        return context;
+    }
+
+    internal void SetJson(System.Text.Json.JsonElement variables)
+    {
+        JinjaContext context = this;
         if (variables.ValueKind == System.Text.Json.JsonValueKind.Object)
         {
             foreach (System.Text.Json.JsonProperty property in variables.EnumerateObject())
@@ -211,30 +288,8 @@ public sealed class JinjaContext
                 context.Set(property.Name, JinjaJson.FromJson(property.Value));
             }
         }
-
-        return context;
     }
 
-    /// <summary>The variables for a plain conversation: <c>messages</c>, <c>add_generation_prompt</c>, special tokens.</summary>
-    public static JinjaContext FromMessages(ReadOnlySpan<ChatMessage> messages, bool addGenerationPrompt, string? bos, string? eos)
-    {
-        var context = new JinjaContext();
-        var list = new List<JinjaValue>(messages.Length);
-        foreach (ChatMessage message in messages)
-        {
-            var dict = new JinjaDict();
-            dict.Set("role", JinjaValue.FromString(message.Role));
-            string content = ContentTracker.Current?.Register(message.Content, trained: message.Role == "assistant") ?? message.Content;
-            dict.Set("content", JinjaValue.FromString(content));
-            list.Add(JinjaValue.FromDict(dict));
-        }
-
-        context.Set("messages", JinjaValue.FromList(list));
-        context.Set("add_generation_prompt", JinjaValue.FromBool(addGenerationPrompt));
-        if (bos is not null) context.Set("bos_token", JinjaValue.FromString(bos));
-        if (eos is not null) context.Set("eos_token", JinjaValue.FromString(eos));
-        return context;
-    }
 }
 /// <summary>A compiled template's render method.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -262,6 +317,70 @@ public readonly struct JinjaFormatted
     public TextRange[] Content { get; }
 }
 
+/// <summary>
+/// The objects one rendering needs — output buffer, variables, message dicts, content tracker, range lists — kept per
+/// thread and reused, so formatting a conversation allocates nothing once a thread has formatted one of its size.
+/// </summary>
+internal sealed class JinjaFormatState
+{
+    // Outputs above this many characters are not kept: one huge conversation should not pin its buffer for good.
+    private const int MaxKeptLength = 1 << 20;
+
+    [ThreadStatic]
+    private static JinjaFormatState? _cached;
+
+    private readonly List<JinjaDict> _messageDicts = [];
+    private readonly List<JinjaValue> _messages = [];
+
+    public JinjaOutput Output { get; } = new();
+
+    public JinjaContext Context { get; } = new();
+
+    public ContentTracker Tracker { get; } = new();
+
+    public List<TextRange> Trainable { get; } = [];
+
+    public List<TextRange> Content { get; } = [];
+
+    /// <summary>Takes the thread's state (a nested rendering on the same thread gets a fresh one).</summary>
+    public static JinjaFormatState Rent()
+    {
+        JinjaFormatState? state = _cached;
+        _cached = null;
+        return state ?? new JinjaFormatState();
+    }
+
+    /// <summary>Gives the state back for the thread's next rendering.</summary>
+    public static void Return(JinjaFormatState state)
+    {
+        if (state.Output.Length <= MaxKeptLength) _cached = state;
+    }
+
+    /// <summary>
+    /// Sets the variables of a plain conversation (<c>messages</c>, <c>add_generation_prompt</c>, special tokens) into the
+    /// reused context: the message list and its dicts are this state's, refilled.
+    /// </summary>
+    public void SetMessages(ReadOnlySpan<ChatMessage> messages, bool addGenerationPrompt, string? bos, string? eos)
+    {
+        Context.Clear();
+        _messages.Clear();
+        for (int i = 0; i < messages.Length; i++)
+        {
+            if (i == _messageDicts.Count) _messageDicts.Add(new JinjaDict(2));
+            JinjaDict dict = _messageDicts[i];
+            // The tracker may hand back a copy: one string instance shared by two messages must be told apart.
+            string content = ContentTracker.Current?.Register(messages[i].Content, trained: messages[i].Role == "assistant") ?? messages[i].Content;
+            dict.SetMessage(messages[i].Role, content);
+            _messages.Add(JinjaValue.FromDict(dict));
+        }
+
+        Context.Set("messages", JinjaValue.FromList(_messages));
+        Context.Set("add_generation_prompt", JinjaValue.FromBool(addGenerationPrompt));
+        if (bos is not null) Context.Set("bos_token", JinjaValue.FromString(bos));
+        if (eos is not null) Context.Set("eos_token", JinjaValue.FromString(eos));
+    }
+}
+
 /// <summary>The <c>Format</c>/<c>TryFormat</c> surface of compiled Jinja templates.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class JinjaFormatting
@@ -273,14 +392,102 @@ public static class JinjaFormatting
     /// </remarks>
     public static JinjaFormatted Format(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name)
     {
-        if (options.AddGenerationPrompt && options.ContinueFinalMessage) throw TemplateException.IncompatibleOptions(name);
-        if (options.ContinueFinalMessage && messages.Length == 0) throw TemplateException.NothingToContinue(name);
-        ContentTracker tracker = ContentTracker.Begin();
-        var output = new JinjaOutput { TracksContent = true };
+        JinjaFormatState state = JinjaFormatState.Rent();
         try
         {
-            JinjaContext context = JinjaContext.FromMessages(messages, options.AddGenerationPrompt, bos, eos);
-            render(context, output);
+            int length = RenderConversation(state, render, messages, in options, bos, eos, name, out string? text);
+            string formatted = text ?? state.Output.ToString(0, length);
+            text = formatted;
+            ComputeRanges(state, messages, length, ref text);
+            return new JinjaFormatted(formatted, [.. state.Trainable], [.. state.Content]);
+        }
+        finally
+        {
+            JinjaFormatState.Return(state);
+        }
+    }
+
+    /// <summary>
+    /// Renders a plain conversation straight into <paramref name="destination"/> (through the thread's reused output
+    /// buffer: no allocation in steady state) with the trainable ranges and, when <paramref name="collectContent"/>,
+    /// where message content was written. False when a span is too small.
+    /// </summary>
+    public static bool TryFormat(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name,
+        Span<char> destination, out int charsWritten, Span<TextRange> trainable, bool collectTrainable, out int trainableCount, Span<TextRange> content, bool collectContent, out int contentCount)
+    {
+        charsWritten = 0;
+        trainableCount = 0;
+        contentCount = 0;
+        JinjaFormatState state = JinjaFormatState.Rent();
+        try
+        {
+            int length = RenderConversation(state, render, messages, in options, bos, eos, name, out string? text);
+            if (length > destination.Length) return false;
+            if (collectTrainable || collectContent) ComputeRanges(state, messages, length, ref text);
+            if ((collectTrainable && state.Trainable.Count > trainable.Length) || (collectContent && state.Content.Count > content.Length)) return false;
+            state.Output.CopyTo(0, destination.Slice(0, length));
+            charsWritten = length;
+            if (collectTrainable)
+            {
+                CollectionsMarshal.AsSpan(state.Trainable).CopyTo(trainable);
+                trainableCount = state.Trainable.Count;
+            }
+
+            if (collectContent)
+            {
+                CollectionsMarshal.AsSpan(state.Content).CopyTo(content);
+                contentCount = state.Content.Count;
+            }
+
+            return true;
+        }
+        finally
+        {
+            JinjaFormatState.Return(state);
+        }
+    }
+
+    /// <summary>Renders a plain conversation to a string (no ranges: the only allocation is the string).</summary>
+    public static string FormatText(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name)
+    {
+        JinjaFormatState state = JinjaFormatState.Rent();
+        try
+        {
+            int length = RenderConversation(state, render, messages, in options, bos, eos, name, out string? text);
+            return text ?? state.Output.ToString(0, length);
+        }
+        finally
+        {
+            JinjaFormatState.Return(state);
+        }
+    }
+
+    /// <summary>The number of characters formatting <paramref name="messages"/> writes (renders without keeping the text).</summary>
+    public static int MeasureLength(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name)
+    {
+        JinjaFormatState state = JinjaFormatState.Rent();
+        try
+        {
+            return RenderConversation(state, render, messages, in options, bos, eos, name, out _);
+        }
+        finally
+        {
+            JinjaFormatState.Return(state);
+        }
+    }
+
+    // Renders into state.Output with content tracking; returns the length of the formatted text (shorter than the output
+    // with ContinueFinalMessage, which also needs the text as a string to find the final message: then it is returned).
+    private static int RenderConversation(JinjaFormatState state, JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name, out string? text)
+    {
+        if (options.AddGenerationPrompt && options.ContinueFinalMessage) throw TemplateException.IncompatibleOptions(name);
+        if (options.ContinueFinalMessage && messages.Length == 0) throw TemplateException.NothingToContinue(name);
+        ContentTracker.Begin(state.Tracker);
+        state.Output.Reset(tracksContent: true);
+        try
+        {
+            state.SetMessages(messages, options.AddGenerationPrompt, bos, eos);
+            render(state.Context, state.Output);
         }
         catch (TemplateException e) when (e.Template is null)
         {
@@ -291,33 +498,44 @@ public static class JinjaFormatting
             ContentTracker.End();
         }
 
-        string text = output.ToString();
-        if (options.ContinueFinalMessage)
+        text = null;
+        if (!options.ContinueFinalMessage) return state.Output.Length;
+        string full = state.Output.ToString();
+        string final = messages[^1].Content.Trim();
+        int at = full.LastIndexOf(final, StringComparison.Ordinal);
+        if (at < 0)
         {
-            string final = messages[^1].Content.Trim();
-            int at = text.LastIndexOf(final, StringComparison.Ordinal);
-            if (at < 0)
-            {
-                throw new TemplateException("Template '" + name + "': ContinueFinalMessage needs the final message's content in the output, and the template does not write it as is.", name, messages.Length - 1, messages[^1].Role);
-            }
-
-            text = text.Substring(0, at + final.Length);
+            throw new TemplateException("Template '" + name + "': ContinueFinalMessage needs the final message's content in the output, and the template does not write it as is.", name, messages.Length - 1, messages[^1].Role);
         }
 
-        List<TextRange> ranges = [];
-        List<TextRange> contentRanges = [];
+        text = full.Substring(0, at + final.Length);
+        return text.Length;
+    }
+
+    // Fills state.Trainable and state.Content for the first `length` characters of the output. `text` is materialized
+    // only when the template transformed the content beyond tracking and the messages must be searched for.
+    private static void ComputeRanges(JinjaFormatState state, ReadOnlySpan<ChatMessage> messages, int length, ref string? text)
+    {
+        List<TextRange> ranges = state.Trainable;
+        List<TextRange> contentRanges = state.Content;
+        ranges.Clear();
+        contentRanges.Clear();
+        ContentTracker tracker = state.Tracker;
         foreach (TextRange range in tracker.ContentWritten)
         {
-            if (range.Start >= text.Length) continue;
-            AddSorted(contentRanges, TextRange.FromBounds(range.Start, Math.Min(range.End, text.Length)));
+            if (range.Start >= length) continue;
+            AddSorted(contentRanges, TextRange.FromBounds(range.Start, Math.Min(range.End, length)));
         }
 
-        if (output.HasGeneration)
+        if (state.Output.HasGeneration)
         {
-            foreach (TextRange range in output.GenerationRanges)
+            // Indexed, not foreach: through IReadOnlyList the enumerator would be boxed on every formatting.
+            IReadOnlyList<TextRange> generation = state.Output.GenerationRanges;
+            for (int i = 0; i < generation.Count; i++)
             {
-                if (range.Start >= text.Length) break;
-                ranges.Add(TextRange.FromBounds(range.Start, Math.Min(range.End, text.Length)));
+                TextRange range = generation[i];
+                if (range.Start >= length) break;
+                ranges.Add(TextRange.FromBounds(range.Start, Math.Min(range.End, length)));
             }
         }
         else if (tracker.Written.Count > 0)
@@ -325,13 +543,14 @@ public static class JinjaFormatting
             // Where the assistant messages' content strings were written (followed through '+', '~' and trim).
             foreach (TextRange range in tracker.Written)
             {
-                if (range.Start >= text.Length) break;
-                ranges.Add(TextRange.FromBounds(range.Start, Math.Min(range.End, text.Length)));
+                if (range.Start >= length) break;
+                ranges.Add(TextRange.FromBounds(range.Start, Math.Min(range.End, length)));
             }
         }
-        else
+        else if (tracker.ContentWritten.Count == 0 || HasAssistantContent(messages))
         {
             // The template transformed the content beyond tracking: locate each message's content in order.
+            text ??= state.Output.ToString(0, length);
             int searchFrom = 0;
             foreach (ChatMessage message in messages)
             {
@@ -351,14 +570,39 @@ public static class JinjaFormatting
                 searchFrom = at + content.Length;
             }
         }
+    }
 
-        return new JinjaFormatted(text, [.. ranges], [.. contentRanges]);
+    // Whether a search could find trainable text (else, with content already tracked, there is nothing to search for
+    // and the output need not become a string).
+    private static bool HasAssistantContent(ReadOnlySpan<ChatMessage> messages)
+    {
+        foreach (ChatMessage message in messages)
+        {
+            if (message.Role == "assistant" && message.Content.Length > 0) return true;
+        }
+
+        return false;
     }
 
     // Content ranges are kept sorted and disjoint (a tokenizer walks them in order); touching or overlapping ones merge.
     private static void AddSorted(List<TextRange> ranges, TextRange range)
     {
         if (range.Length == 0) return;
+        // Content is written in order, so a range almost always lands at the end: touch only the last one then.
+        if (ranges.Count == 0 || ranges[^1].Start <= range.Start)
+        {
+            if (ranges.Count > 0 && ranges[^1].End >= range.Start)
+            {
+                ranges[^1] = TextRange.FromBounds(ranges[^1].Start, Math.Max(ranges[^1].End, range.End));
+            }
+            else
+            {
+                ranges.Add(range);
+            }
+
+            return;
+        }
+
         int at = ranges.Count;
         while (at > 0 && ranges[at - 1].Start > range.Start) at--;
         ranges.Insert(at, range);
@@ -412,12 +656,22 @@ public static class JinjaFormatting
     /// <summary>Renders with the full variable model; declared special tokens fill <c>bos_token</c>/<c>eos_token</c> when absent.</summary>
     public static string Render(JinjaRenderer render, System.Text.Json.JsonElement variables, string? bos, string? eos)
     {
-        JinjaContext context = JinjaContext.FromJson(variables);
-        if (bos is not null && !context.Contains("bos_token")) context.Set("bos_token", JinjaValue.FromString(bos));
-        if (eos is not null && !context.Contains("eos_token")) context.Set("eos_token", JinjaValue.FromString(eos));
-        var output = new JinjaOutput();
-        render(context, output);
-        return output.ToString();
+        JinjaFormatState state = JinjaFormatState.Rent();
+        try
+        {
+            JinjaContext context = state.Context;
+            context.Clear();
+            context.SetJson(variables);
+            if (bos is not null && !context.Contains("bos_token")) context.Set("bos_token", JinjaValue.FromString(bos));
+            if (eos is not null && !context.Contains("eos_token")) context.Set("eos_token", JinjaValue.FromString(eos));
+            state.Output.Reset(tracksContent: false);
+            render(context, state.Output);
+            return state.Output.ToString();
+        }
+        finally
+        {
+            JinjaFormatState.Return(state);
+        }
     }
 }
 #endif

@@ -378,53 +378,165 @@ public readonly struct JinjaValue : IEquatable<JinjaValue>
 }
 
 /// <summary>An insertion-ordered dict of Jinja values (Python's <c>dict</c>).</summary>
+/// <remarks>
+/// Chat-template dicts are small (a message has 2–5 keys) and are looked up by string literals, so up to
+/// <see cref="IndexThreshold"/> entries a lookup is a linear scan that compares string keys by reference first (the
+/// generated code's literals and <see cref="JinjaFormatState.SetMessages"/>'s keys are the same interned strings); the
+/// hash index is built only for larger dicts. Python equality (<c>1 == 1.0 == True</c>) is kept either way.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class JinjaDict : IEnumerable<KeyValuePair<JinjaValue, JinjaValue>>
 {
-    private readonly List<KeyValuePair<JinjaValue, JinjaValue>> _items = new();
-    private readonly Dictionary<JinjaValue, int> _index = new();
+    private const int IndexThreshold = 8;
+    private readonly List<KeyValuePair<JinjaValue, JinjaValue>> _items;
+    private Dictionary<JinjaValue, int>? _index;
+
+    // A formatted conversation's message {role, content} is held as its two strings until something needs the entries
+    // (enumeration, a write): filling a reused dict per message is then two stores, and `message['role']` two
+    // compares. _role is non-null exactly while the dict is in that form.
+    private string? _role;
+    private string? _content;
+
+    /// <summary>An empty dict.</summary>
+    public JinjaDict()
+    {
+        _items = new();
+    }
+
+    /// <summary>An empty dict with room for <paramref name="capacity"/> entries.</summary>
+    public JinjaDict(int capacity)
+    {
+        _items = new(capacity);
+    }
 
     /// <summary>Number of entries.</summary>
-    public int Count => _items.Count;
+    public int Count => _role is not null ? 2 : _items.Count;
 
     /// <summary>Sets a value, keeping the first insertion's position.</summary>
     public void Set(JinjaValue key, JinjaValue value)
     {
-        if (_index.TryGetValue(key, out int i))
+        Materialize();
+        int i = IndexOf(key);
+        if (i >= 0)
         {
             _items[i] = new KeyValuePair<JinjaValue, JinjaValue>(_items[i].Key, value);
+            return;
         }
-        else
+
+        _items.Add(new KeyValuePair<JinjaValue, JinjaValue>(key, value));
+        if (_index is not null)
         {
-            _index[key] = _items.Count;
-            _items.Add(new KeyValuePair<JinjaValue, JinjaValue>(key, value));
+            _index[key] = _items.Count - 1;
+        }
+        else if (_items.Count > IndexThreshold)
+        {
+            _index = new Dictionary<JinjaValue, int>(_items.Count * 2);
+            for (int k = 0; k < _items.Count; k++) _index[_items[k].Key] = k;
         }
     }
 
     /// <summary>Sets a value by string key.</summary>
     public void Set(string key, JinjaValue value) => Set(JinjaValue.FromString(key), value);
 
+    /// <summary>Removes every entry, keeping the storage (for dicts reused from one rendering to the next).</summary>
+    internal void Clear()
+    {
+        _items.Clear();
+        _index = null;
+        _role = null;
+        _content = null;
+    }
+
+    /// <summary>Makes this (reused) dict <c>{'role': role, 'content': content}</c>.</summary>
+    internal void SetMessage(string role, string content)
+    {
+        Clear();
+        _role = role;
+        _content = content;
+    }
+
+    private void Materialize()
+    {
+        if (_role is null) return;
+        string role = _role, content = _content!;
+        _role = null;
+        _content = null;
+        _items.Add(new KeyValuePair<JinjaValue, JinjaValue>(JinjaValue.FromString("role"), JinjaValue.FromString(role)));
+        _items.Add(new KeyValuePair<JinjaValue, JinjaValue>(JinjaValue.FromString("content"), JinjaValue.FromString(content)));
+    }
+
+    // The message form's lookup: 0 for role, 1 for content, -1 for any other key.
+    private static int MessageKey(string key) =>
+        ReferenceEquals(key, "role") || key == "role" ? 0 : ReferenceEquals(key, "content") || key == "content" ? 1 : -1;
+
+    private int IndexOf(JinjaValue key)
+    {
+        if (_index is not null) return _index.TryGetValue(key, out int found) ? found : -1;
+        if (key.IsString) return IndexOf(key.AsString);
+        for (int i = 0; i < _items.Count; i++)
+        {
+            if (_items[i].Key.Equals(key)) return i;
+        }
+
+        return -1;
+    }
+
+    private int IndexOf(string key)
+    {
+        if (_index is not null) return _index.TryGetValue(JinjaValue.FromString(key), out int found) ? found : -1;
+        // Through a span: the entries are 48-byte structs, not worth copying out one by one.
+        ReadOnlySpan<KeyValuePair<JinjaValue, JinjaValue>> items = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_items);
+        for (int i = 0; i < items.Length; i++)
+        {
+            ref readonly KeyValuePair<JinjaValue, JinjaValue> entry = ref items[i];
+            if (entry.Key.IsString && (ReferenceEquals(entry.Key.AsString, key) || string.Equals(entry.Key.AsString, key, StringComparison.Ordinal))) return i;
+        }
+
+        return -1;
+    }
+
     /// <summary>Looks a key up.</summary>
     public bool TryGetValue(JinjaValue key, out JinjaValue value)
     {
-        if (_index.TryGetValue(key, out int i))
+        if (_role is not null)
         {
-            value = _items[i].Value;
-            return true;
+            // Only a string key can equal 'role' or 'content'.
+            if (key.IsString) return TryGetValue(key.AsString, out value);
+            value = default;
+            return false;
         }
 
-        value = default;
-        return false;
+        int i = IndexOf(key);
+        value = i >= 0 ? _items[i].Value : default;
+        return i >= 0;
     }
 
     /// <summary>Looks a string key up.</summary>
-    public bool TryGetValue(string key, out JinjaValue value) => TryGetValue(JinjaValue.FromString(key), out value);
+    public bool TryGetValue(string key, out JinjaValue value)
+    {
+        if (_role is not null)
+        {
+            int k = MessageKey(key);
+            value = k == 0 ? JinjaValue.FromString(_role) : k == 1 ? JinjaValue.FromString(_content) : default;
+            return k >= 0;
+        }
+
+        int i = IndexOf(key);
+        value = i >= 0 ? _items[i].Value : default;
+        return i >= 0;
+    }
 
     /// <summary>Whether the key is present.</summary>
-    public bool ContainsKey(JinjaValue key) => _index.ContainsKey(key);
+    public bool ContainsKey(JinjaValue key) => _role is not null ? key.IsString && MessageKey(key.AsString) >= 0 : IndexOf(key) >= 0;
 
     /// <summary>The entries in insertion order.</summary>
-    public IEnumerator<KeyValuePair<JinjaValue, JinjaValue>> GetEnumerator() => _items.GetEnumerator();
+    public List<KeyValuePair<JinjaValue, JinjaValue>>.Enumerator GetEnumerator()
+    {
+        Materialize();
+        return _items.GetEnumerator();
+    }
+
+    IEnumerator<KeyValuePair<JinjaValue, JinjaValue>> IEnumerable<KeyValuePair<JinjaValue, JinjaValue>>.GetEnumerator() => GetEnumerator();
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

@@ -114,8 +114,15 @@ public static class StringMethods
             return stripped;
         }
 
-        char[] set = chars.ToString().ToCharArray();
-        return left && right ? s.Trim(set) : left ? s.TrimStart(set) : s.TrimEnd(set);
+        // Trim the span (no char[] of the set, no string when nothing is trimmed: `content.lstrip('\n')` runs per message).
+        ReadOnlySpan<char> set = chars.IsString ? chars.AsString : chars.ToString();
+        ReadOnlySpan<char> span = s;
+        int start = left ? span.Length - span.TrimStart(set).Length : 0;
+        int end = right ? span.TrimEnd(set).Length : span.Length;
+        if (end < start) end = start;
+        string cut = s.Substring(start, end - start);
+        if (ContentTracker.Current is not null) ContentTracker.Cut(s, cut, start);
+        return cut;
     }
 
     internal static string Title(string s)
@@ -155,6 +162,8 @@ public static class StringMethods
     internal static string Replace(string s, string old, string replacement, long count)
     {
         if (count < 0) count = long.MaxValue;
+        // Nothing to replace (`.replace('/think', '')` on most system prompts): the same string, no copy.
+        if (old.Length > 0 && (count == 0 || !s.Contains(old, StringComparison.Ordinal))) return s;
         var sb = new StringBuilder();
         if (old.Length == 0)
         {

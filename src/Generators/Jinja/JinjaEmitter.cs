@@ -20,6 +20,11 @@ namespace Parley.Generators.Jinja
 
         private readonly StringBuilder _body = new();
         private readonly Dictionary<string, string> _free = new();
+        private readonly List<string> _statics = new();
+
+        // For loops whose body is being emitted, by the C# local that holds their `loop` variable. Keyed by the local
+        // (not the frame) because capture and with-blocks copy the enclosing frame's locals into frames of their own.
+        private readonly Dictionary<string, LoopInfo> _loops = new();
         private int _indent;
         private int _counter;
         private Frame _frame;
@@ -37,6 +42,26 @@ namespace Parley.Generators.Jinja
             public string Output { get; }
 
             public Dictionary<string, string> Locals { get; } = new();
+        }
+
+        // A for loop's index and item list. loop.index, .first, .last … are read from them directly; the JinjaLoop
+        // object is created only when the body uses `loop` as a value (loop.cycle, loop.changed, passing it along).
+        private sealed class LoopInfo
+        {
+            public LoopInfo(string index, string items, bool inline)
+            {
+                Index = index;
+                Items = items;
+                Inline = inline;
+            }
+
+            public string Index { get; }
+
+            public string Items { get; }
+
+            public bool Inline { get; }
+
+            public bool ObjectUsed { get; set; }
         }
 
         private JinjaEmitter(int indent)
@@ -68,6 +93,11 @@ namespace Parley.Generators.Jinja
 
             text.Append(statements, declarationsEnd, statements.Length - declarationsEnd);
             text.Append(pad).Append("}\n");
+            foreach (string field in emitter._statics)
+            {
+                text.Append('\n').Append(pad).Append(field).Append('\n');
+            }
+
             return text.ToString();
         }
 
@@ -475,13 +505,26 @@ namespace Parley.Generators.Jinja
 
             string loop = Temp("loop");
             string index = Temp("i");
-            Line("var " + loop + " = new global::Parley.Jinja.JinjaLoop(" + items + ");");
-            Line(loopLocal + " = " + V + ".FromObject(" + loop + ");");
+            // The loop object's lines go here if the body turns out to need it (see LoopInfo).
+            int objectAt = _body.Length;
+            string objectPad = new string(' ', _indent * 4);
             Open("for (int " + index + " = 0; " + index + " < " + items + ".Count; " + index + "++)");
-            Line(loop + ".Index0 = " + index + ";");
+            int indexAt = _body.Length;
+            string indexPad = new string(' ', _indent * 4);
+            var info = new LoopInfo(index, items, inline: !assigned.Contains("loop"));
+            _loops[loopLocal] = info;
             Assign(f.Target, items + "[" + index + "]");
             Body(f.Body);
+            _loops.Remove(loopLocal);
             Close();
+            if (info.ObjectUsed || !info.Inline)
+            {
+                // Later position first, so the earlier one stays valid.
+                _body.Insert(indexAt, indexPad + loop + ".Index0 = " + index + ";\n");
+                _body.Insert(objectAt, objectPad + "var " + loop + " = new global::Parley.Jinja.JinjaLoop(" + items + ");\n"
+                    + objectPad + loopLocal + " = " + V + ".FromObject(" + loop + ");\n");
+            }
+
             _frame = frame.Parent!;
             if (f.Else is not null)
             {
@@ -553,7 +596,11 @@ namespace Parley.Generators.Jinja
             JBinary { Op: "and" } b => "(" + Truthy(b.Left) + " && " + Truthy(b.Right) + ")",
             JBinary { Op: "or" } b => "(" + Truthy(b.Left) + " || " + Truthy(b.Right) + ")",
             JTest t => TestBool(t),
+            JBinary { Op: "==" or "!=" } b when ConstString(b.Right) is { } text && ConstString(b.Left) is null => (b.Op == "!=" ? "!" : "") + R + ".EqualsString(" + Expr(b.Left) + ", " + Literal(text) + ")",
+            JBinary { Op: "==" or "!=" } b when ConstString(b.Left) is { } text && ConstString(b.Right) is null => (b.Op == "!=" ? "!" : "") + R + ".EqualsString(" + Expr(b.Right) + ", " + Literal(text) + ")",
             JConst { Value: bool value } => value ? "true" : "false",
+            JGetAttr { Target: JName { Name: "loop" }, Attr: "first" } when CurrentLoop() is { } loop => "(" + loop.Index + " == 0)",
+            JGetAttr { Target: JName { Name: "loop" }, Attr: "last" } when CurrentLoop() is { } loop => "(" + loop.Index + " == " + loop.Items + ".Count - 1)",
             _ => Expr(e) + ".IsTrue",
         };
 
@@ -576,7 +623,10 @@ namespace Parley.Generators.Jinja
                         return "__ctx.GetOr(" + Literal(n.Name) + ", " + R + "." + function + ")";
                     }
 
+                    if (n.Name == "loop" && ActiveLoop() is { } used) used.ObjectUsed = true;
                     return Resolve(n.Name, _frame);
+                case JGetAttr { Target: JName { Name: "loop" } } a when CurrentLoop() is { } loop && LoopAttribute(loop, a.Attr) is { } inlined:
+                    return inlined;
                 case JGetAttr a:
                     return R + ".GetAttr(" + Expr(a.Target) + ", " + Literal(a.Attr) + ")";
                 case JGetItem gi:
@@ -585,6 +635,7 @@ namespace Parley.Generators.Jinja
                         return R + ".Slice(" + Expr(gi.Target) + ", " + Optional(slice.Start) + ", " + Optional(slice.Stop) + ", " + Optional(slice.Step) + ")";
                     }
 
+                    if (gi.Index is JConst { Value: string key }) return R + ".GetItem(" + Expr(gi.Target) + ", " + Literal(key) + ")";
                     return R + ".GetItem(" + Expr(gi.Target) + ", " + Expr(gi.Index) + ")";
                 case JCall call:
                     return CallExpr(call, null);
@@ -630,6 +681,40 @@ namespace Parley.Generators.Jinja
             }
         }
 
+        // The for loop whose body is being emitted and whose variable `loop` names here (not a macro parameter or a
+        // `set` of that name), if any.
+        private LoopInfo? ActiveLoop()
+        {
+            for (Frame? f = _frame; f is not null; f = f.Parent)
+            {
+                if (f.Locals.TryGetValue("loop", out string? local)) return _loops.TryGetValue(local, out LoopInfo? loop) ? loop : null;
+            }
+
+            return null;
+        }
+
+        // The for loop whose `loop` reads can be inlined here: `loop` names that loop's variable and the body does not
+        // reassign it.
+        private LoopInfo? CurrentLoop() => ActiveLoop() is { Inline: true } loop ? loop : null;
+
+        private static string? LoopAttribute(LoopInfo loop, string attribute)
+        {
+            string i = loop.Index, items = loop.Items;
+            return attribute switch
+            {
+                "index" => V + ".FromInt(" + i + " + 1)",
+                "index0" => V + ".FromInt(" + i + ")",
+                "revindex" => V + ".FromInt(" + items + ".Count - " + i + ")",
+                "revindex0" => V + ".FromInt(" + items + ".Count - " + i + " - 1)",
+                "first" => V + ".FromBool(" + i + " == 0)",
+                "last" => V + ".FromBool(" + i + " == " + items + ".Count - 1)",
+                "length" => V + ".FromInt(" + items + ".Count)",
+                "previtem" => "(" + i + " > 0 ? " + items + "[" + i + " - 1] : default)",
+                "nextitem" => "(" + i + " + 1 < " + items + ".Count ? " + items + "[" + i + " + 1] : default)",
+                _ => null,
+            };
+        }
+
         private string Optional(JExpr? e) => e is null ? "default" : Expr(e);
 
         private static string Const(object value) => value switch
@@ -663,7 +748,17 @@ namespace Parley.Generators.Jinja
             }
 
             if (positional == "null" && nameArray == "null") return Args + ".Empty";
-            return "new " + Args + "(" + positional + ", " + nameArray + ", " + valueArray + ")";
+            string created = "new " + Args + "(" + positional + ", " + nameArray + ", " + valueArray + ")";
+            if (caller is null && args.Positional.All(a => a is JConst) && args.Named.All(n => n.Value is JConst))
+            {
+                // Constant arguments (`.replace('/think', '')`, `strftime_now('%d %B %Y')`) are built once: callees copy
+                // what they keep, so one array can serve every call.
+                string field = Temp("args");
+                _statics.Add("private static readonly " + Args + " " + field + " = " + created + ";");
+                return field;
+            }
+
+            return created;
         }
 
         private string CallExpr(JCall call, string? caller)

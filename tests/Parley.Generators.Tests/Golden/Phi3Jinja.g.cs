@@ -62,7 +62,7 @@ namespace Models
         /// <summary>Formats <paramref name="messages"/> with <paramref name="options"/>.</summary>
         /// <exception cref="global::Parley.TemplateException">The template raised an exception for these messages, or the options are incompatible.</exception>
         public static string Format(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, in global::Parley.FormatOptions options)
-            => global::Parley.Jinja.JinjaFormatting.Format(__Render, messages, in options, __Bos, __Eos, "Phi3Jinja").Text;
+            => global::Parley.Jinja.JinjaFormatting.FormatText(__Render, messages, in options, __Bos, __Eos, "Phi3Jinja");
 
         /// <summary>
         /// Formats <paramref name="messages"/> into <paramref name="destination"/> and reports the trainable ranges: the
@@ -71,8 +71,7 @@ namespace Models
         /// <exception cref="global::Parley.TemplateException">The template raised an exception for these messages, or the options are incompatible.</exception>
         public static bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, global::System.Span<global::Parley.TextRange> trainable, out int trainableCount)
         {
-            var formatted = global::Parley.Jinja.JinjaFormatting.Format(__Render, messages, in options, __Bos, __Eos, "Phi3Jinja");
-            return global::Parley.Jinja.JinjaFormatting.TryCopy(in formatted, destination, out charsWritten, trainable, collectRanges: true, out trainableCount);
+            return global::Parley.Jinja.JinjaFormatting.TryFormat(__Render, messages, in options, __Bos, __Eos, "Phi3Jinja", destination, out charsWritten, trainable, collectTrainable: true, out trainableCount, default, collectContent: false, out _);
         }
 
         /// <summary>
@@ -82,22 +81,20 @@ namespace Models
         /// <exception cref="global::Parley.TemplateException">The template raised an exception for these messages, or the options are incompatible.</exception>
         public static bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options, global::System.Span<global::Parley.TextRange> trainable, out int trainableCount, global::System.Span<global::Parley.TextRange> content, out int contentCount)
         {
-            var formatted = global::Parley.Jinja.JinjaFormatting.Format(__Render, messages, in options, __Bos, __Eos, "Phi3Jinja");
-            return global::Parley.Jinja.JinjaFormatting.TryCopy(in formatted, destination, out charsWritten, trainable, out trainableCount, content, out contentCount);
+            return global::Parley.Jinja.JinjaFormatting.TryFormat(__Render, messages, in options, __Bos, __Eos, "Phi3Jinja", destination, out charsWritten, trainable, collectTrainable: true, out trainableCount, content, collectContent: true, out contentCount);
         }
 
         /// <summary>Formats <paramref name="messages"/> into <paramref name="destination"/>. Returns false when it is too small.</summary>
         /// <exception cref="global::Parley.TemplateException">The template raised an exception for these messages, or the options are incompatible.</exception>
         public static bool TryFormat(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, global::System.Span<char> destination, out int charsWritten, in global::Parley.FormatOptions options)
         {
-            var formatted = global::Parley.Jinja.JinjaFormatting.Format(__Render, messages, in options, __Bos, __Eos, "Phi3Jinja");
-            return global::Parley.Jinja.JinjaFormatting.TryCopy(in formatted, destination, out charsWritten, default, collectRanges: false, out _);
+            return global::Parley.Jinja.JinjaFormatting.TryFormat(__Render, messages, in options, __Bos, __Eos, "Phi3Jinja", destination, out charsWritten, default, collectTrainable: false, out _, default, collectContent: false, out _);
         }
 
         /// <summary>The number of characters formatting <paramref name="messages"/> writes (the template is rendered to measure it).</summary>
         /// <exception cref="global::Parley.TemplateException">The template raised an exception for these messages, or the options are incompatible.</exception>
         public static int GetMaxLength(global::System.ReadOnlySpan<global::Parley.ChatMessage> messages, in global::Parley.FormatOptions options)
-            => global::Parley.Jinja.JinjaFormatting.Format(__Render, messages, in options, __Bos, __Eos, "Phi3Jinja").Text.Length;
+            => global::Parley.Jinja.JinjaFormatting.MeasureLength(__Render, messages, in options, __Bos, __Eos, "Phi3Jinja");
 
         private const string? __Bos = "<s>";
         private const string? __Eos = "<|endoftext|>";
@@ -113,16 +110,13 @@ namespace Models
                 var __items1 = global::Parley.Jinja.JinjaRuntime.Iterate(__g_messages);
                 global::Parley.Jinja.JinjaValue __v2_message = default;
                 global::Parley.Jinja.JinjaValue __v3_loop = default;
-                var __loop4 = new global::Parley.Jinja.JinjaLoop(__items1);
-                __v3_loop = global::Parley.Jinja.JinjaValue.FromObject(__loop4);
                 for (int __i5 = 0; __i5 < __items1.Count; __i5++)
                 {
-                    __loop4.Index0 = __i5;
                     __v2_message = __items1[__i5];
-                    if (global::Parley.Jinja.JinjaRuntime.Eq(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, global::Parley.Jinja.JinjaValue.FromString("role")), global::Parley.Jinja.JinjaValue.FromString("user")).IsTrue)
+                    if (global::Parley.Jinja.JinjaRuntime.EqualsString(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, "role"), "user"))
                     {
                         {
-                            global::Parley.Jinja.JinjaValue __s6 = global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, global::Parley.Jinja.JinjaValue.FromString("content"));
+                            global::Parley.Jinja.JinjaValue __s6 = global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, "content");
                             if (__s6.IsString)
                             {
                                 __o.Write("<|user|>\n");
@@ -135,11 +129,11 @@ namespace Models
                             }
                         }
                     }
-                    else if (global::Parley.Jinja.JinjaRuntime.Eq(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, global::Parley.Jinja.JinjaValue.FromString("role")), global::Parley.Jinja.JinjaValue.FromString("assistant")).IsTrue)
+                    else if (global::Parley.Jinja.JinjaRuntime.EqualsString(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, "role"), "assistant"))
                     {
                         __o.BeginGeneration();
                         {
-                            global::Parley.Jinja.JinjaValue __s7 = global::Parley.Jinja.JinjaFilters.Trim(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, global::Parley.Jinja.JinjaValue.FromString("content")), global::Parley.Jinja.JinjaArgs.Empty);
+                            global::Parley.Jinja.JinjaValue __s7 = global::Parley.Jinja.JinjaFilters.Trim(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, "content"), global::Parley.Jinja.JinjaArgs.Empty);
                             if (__s7.IsString)
                             {
                                 __o.Write("<|assistant|>\n");

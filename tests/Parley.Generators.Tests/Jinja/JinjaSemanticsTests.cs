@@ -568,6 +568,18 @@ public class JinjaSemanticsTests
   {
    "template": "{% macro m(x) %}{{ x }}{{ caller() if caller is defined else '' }}{% endmacro %}{{ m(1) }}",
    "expected": "1"
+  },
+  {
+   "template": "{% for x in [1,2] %}{% set s %}[{{ loop.index }}{{ loop.last }}]{% endset %}{{ s }}{% endfor %}",
+   "expected": "[1False][2True]"
+  },
+  {
+   "template": "{% for x in [1,2] %}{% filter upper %}a{{ loop.index0 }}{% endfilter %}{% endfor %}",
+   "expected": "A0A1"
+  },
+  {
+   "template": "{% for x in [1,2] %}{% macro m() %}{{ loop.index }}{% endmacro %}{{ m() }}{% endfor %}",
+   "expected": "12"
   }
  ]
 }
