@@ -107,6 +107,18 @@ public sealed class JinjaOutput
     /// <summary>Writes text.</summary>
     public void Write(string text) => _text.Append(text);
 
+    /// <summary>Whether <paramref name="value"/> was written at <paramref name="index"/>, ending at or before <paramref name="limit"/>.</summary>
+    internal bool HasAt(int index, string value, int limit)
+    {
+        if (index < 0 || index + value.Length > Math.Min(limit, _text.Length)) return false;
+        for (int i = 0; i < value.Length; i++)
+        {
+            if (_text[index + i] != value[i]) return false;
+        }
+
+        return true;
+    }
+
     /// <summary>Writes a value as Python's <c>str()</c>.</summary>
     public void Write(JinjaValue value)
     {
@@ -388,7 +400,9 @@ public static class JinjaFormatting
     /// <summary>Renders a plain conversation as HF's <c>apply_chat_template</c> does, with the trainable ranges.</summary>
     /// <remarks>
     /// Trainable ranges are the template's <c>{% generation %}</c> blocks; a template without them trains the
-    /// content of each assistant message where the output holds it (messages are located in order).
+    /// content of each assistant message where the output holds it (messages are located in order), plus the
+    /// end-of-turn token (<c>&lt;|im_end|&gt;</c>, <c>&lt;|eot_id|&gt;</c>, <c>&lt;end_of_turn&gt;</c>, the EOS …) the
+    /// template writes right after it.
     /// </remarks>
     public static JinjaFormatted Format(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name)
     {
@@ -398,7 +412,7 @@ public static class JinjaFormatting
             int length = RenderConversation(state, render, messages, in options, bos, eos, name, out string? text);
             string formatted = text ?? state.Output.ToString(0, length);
             text = formatted;
-            ComputeRanges(state, messages, length, ref text);
+            ComputeRanges(state, messages, length, eos, ref text);
             return new JinjaFormatted(formatted, [.. state.Trainable], [.. state.Content]);
         }
         finally
@@ -423,7 +437,7 @@ public static class JinjaFormatting
         {
             int length = RenderConversation(state, render, messages, in options, bos, eos, name, out string? text);
             if (length > destination.Length) return false;
-            if (collectTrainable || collectContent) ComputeRanges(state, messages, length, ref text);
+            if (collectTrainable || collectContent) ComputeRanges(state, messages, length, eos, ref text);
             if ((collectTrainable && state.Trainable.Count > trainable.Length) || (collectContent && state.Content.Count > content.Length)) return false;
             state.Output.CopyTo(0, destination.Slice(0, length));
             charsWritten = length;
@@ -514,7 +528,7 @@ public static class JinjaFormatting
 
     // Fills state.Trainable and state.Content for the first `length` characters of the output. `text` is materialized
     // only when the template transformed the content beyond tracking and the messages must be searched for.
-    private static void ComputeRanges(JinjaFormatState state, ReadOnlySpan<ChatMessage> messages, int length, ref string? text)
+    private static void ComputeRanges(JinjaFormatState state, ReadOnlySpan<ChatMessage> messages, int length, string? eos, ref string? text)
     {
         List<TextRange> ranges = state.Trainable;
         List<TextRange> contentRanges = state.Content;
@@ -569,6 +583,31 @@ public static class JinjaFormatting
                 if (tracker.ContentWritten.Count == 0) AddSorted(contentRanges, new TextRange(at, content.Length));
                 searchFrom = at + content.Length;
             }
+        }
+
+        if (!state.Output.HasGeneration) ExtendOverTurnEnds(state.Output, ranges, length, eos);
+    }
+
+    // What chat templates write right after an answer to close the turn (ChatML/Qwen, Llama 3, Gemma, Phi-3, DeepSeek,
+    // GPT-style and SentencePiece EOS). HF trains only {% generation %} blocks; without them Parley trains each answer
+    // and, when the template writes one of these (or its EOS) right after it, that token too, so the model learns to
+    // stop — the structured templates' rule (answer + suffix). Templates with generation blocks decide for themselves.
+    private static readonly string[] TurnEnds =
+        ["<|im_end|>", "<|eot_id|>", "<|eom_id|>", "<end_of_turn>", "<|end|>", "<\uff5cend\u2581of\u2581sentence\uff5c>", "<|endoftext|>", "<|end_of_text|>", "<|return|>", "</s>"];
+
+    private static void ExtendOverTurnEnds(JinjaOutput output, List<TextRange> ranges, int length, string? eos)
+    {
+        for (int i = 0; i < ranges.Count; i++)
+        {
+            int end = ranges[i].End;
+            int limit = i + 1 < ranges.Count ? ranges[i + 1].Start : length;
+            string? turnEnd = eos is { Length: > 0 } && output.HasAt(end, eos, limit) ? eos : null;
+            for (int t = 0; turnEnd is null && t < TurnEnds.Length; t++)
+            {
+                if (output.HasAt(end, TurnEnds[t], limit)) turnEnd = TurnEnds[t];
+            }
+
+            if (turnEnd is not null) ranges[i] = TextRange.FromBounds(ranges[i].Start, end + turnEnd.Length);
         }
     }
 

@@ -86,13 +86,15 @@ public class FixtureTemplatePropertyTests
     }
 
     // Structured ranges are content + suffix; the Jinja ranges are the content alone, for each non-empty answer.
-    private static void AssertSameAnswers(TextRange[] jinja, TextRange[] structured, ChatMessage[] structuredMessages, int suffixLength)
+    // The structured suffix is the turn end plus what follows it (Qwen: "\n"); the Jinja template trains each non-empty
+    // answer with the turn end written right after it, so its ranges are the structured ones less that tail.
+    private static void AssertSameAnswers(TextRange[] jinja, TextRange[] structured, ChatMessage[] structuredMessages, string turnEnd, string tail)
     {
         TextRange[] expected = structured
-            .Select(r => new TextRange(r.Start, r.Length - suffixLength))
-            .Where(r => r.Length > 0)
+            .Where(r => r.Length > turnEnd.Length + tail.Length)
+            .Select(r => new TextRange(r.Start, r.Length - tail.Length))
             .ToArray();
-        Assert.That(jinja, Is.EqualTo(expected), "each non-empty answer's content is trained");
+        Assert.That(jinja, Is.EqualTo(expected), "each non-empty answer is trained with its turn end");
         Assert.That(structured, Has.Length.EqualTo(structuredMessages.Count(m => m.Role == "assistant")));
     }
 
@@ -115,7 +117,7 @@ public class FixtureTemplatePropertyTests
             var structured = Run(Llama31StructuredTemplate.Instance, structuredMessages, prompt);
             Assert.That(text, Is.EqualTo(structured.Text));
             Assert.That(text, Does.StartWith("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"));
-            AssertSameAnswers(trainable, structured.Trainable, structuredMessages, "<|eot_id|>".Length);
+            AssertSameAnswers(trainable, structured.Trainable, structuredMessages, "<|eot_id|>", "");
         }, iterations: 300);
     }
 
@@ -147,7 +149,7 @@ public class FixtureTemplatePropertyTests
             var (text, trainable) = Run(jinja, messages, prompt);
             var structured = Run(Qwen25StructuredTemplate.Instance, structuredMessages, prompt);
             Assert.That(text, Is.EqualTo(structured.Text));
-            AssertSameAnswers(trainable, structured.Trainable, structuredMessages, "<|im_end|>\n".Length);
+            AssertSameAnswers(trainable, structured.Trainable, structuredMessages, "<|im_end|>", "\n");
         }, iterations: 300);
     }
 

@@ -43,7 +43,7 @@ public class JinjaContentRangeTests
         var structured = Format(Phi3Template.Instance, chat);
 
         Assert.That(jinja.Text, Is.EqualTo(structured.Text));
-        Assert.That(jinja.Trainable, Is.EqualTo(new[] { new TextRange(structured.Trainable[0].Start, same.Length) }), "the questions are not trained");
+        Assert.That(jinja.Trainable, Is.EqualTo(new[] { new TextRange(structured.Trainable[0].Start, (same + "<|end|>").Length) }), "the questions are not trained");
         Assert.That(jinja.Content, Is.EqualTo(structured.Content));
     }
 

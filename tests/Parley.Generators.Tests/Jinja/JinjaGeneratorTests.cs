@@ -133,7 +133,7 @@ public class JinjaGeneratorTests
     }
 
     [Test]
-    public void WithoutGenerationBlocks_AssistantContentIsTrainable()
+    public void WithoutGenerationBlocks_AssistantContentAndItsTurnEndAreTrainable()
     {
         Type template = CompileAndLoad(Header + """
             [JinjaChatTemplate("{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}", Eos = "<|im_end|>")]
@@ -142,11 +142,23 @@ public class JinjaGeneratorTests
         ChatMessage[] chat = [ChatMessage.User("Say hi"), ChatMessage.Assistant("hi")];
         var (text, ranges) = TryFormat(template, chat, FormatOptions.Default);
         Assert.That(text, Is.EqualTo("<|im_start|>user\nSay hi<|im_end|>\n<|im_start|>assistant\nhi<|im_end|>\n"));
-        Assert.That(ranges.Select(r => text[r.ToRange()]), Is.EqualTo(new[] { "hi" }));
+        Assert.That(ranges.Select(r => text[r.ToRange()]), Is.EqualTo(new[] { "hi<|im_end|>" }), "the answer and the token that ends its turn");
         Assert.That(ranges[0].Start, Is.EqualTo(text.IndexOf("\nhi", StringComparison.Ordinal) + 1), "the assistant's content, not the user's 'Say hi'");
 
         var (prompt, _) = TryFormat(template, chat[..1], FormatOptions.GenerationPrompt);
         Assert.That(prompt, Does.EndWith("<|im_start|>assistant\n"));
+    }
+
+    [Test]
+    public void WithoutGenerationBlocks_TextOtherThanATurnEndAfterTheAnswerIsNotTrained()
+    {
+        Type template = CompileAndLoad(Header + """
+            [JinjaChatTemplate("{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}", Eos = "</s>")]
+            public static partial class Plain;
+            """, [], "Models.Plain");
+        var (text, ranges) = TryFormat(template, [ChatMessage.User("Q"), ChatMessage.Assistant("A"), ChatMessage.User("</s>")], FormatOptions.Default);
+        Assert.That(text, Is.EqualTo("[user] Q\n[assistant] A\n[user] </s>\n"));
+        Assert.That(ranges.Select(r => text[r.ToRange()]), Is.EqualTo(new[] { "A" }), "a newline does not end a turn, and the EOS further on is another message's");
     }
 
     [Test]

@@ -60,11 +60,11 @@ public class JinjaPropertyTests
             var ranges = new TextRange[messages.Length];
             Assert.That(Phi3JinjaTemplate.TryFormat(messages, buffer, out int written, FormatOptions.Default, ranges, out int count), Is.True);
             string text = new(buffer, 0, written);
-            var answers = messages.Where(m => m.Role == "assistant" && m.Content.Length > 0).Select(m => m.Content).ToArray();
-            Assert.That(ranges[..count].Select(r => text[r.ToRange()]), Is.EqualTo(answers));
+            var answers = messages.Where(m => m.Role == "assistant" && m.Content.Length > 0).Select(m => m.Content + "<|end|>").ToArray();
+            Assert.That(ranges[..count].Select(r => text[r.ToRange()]), Is.EqualTo(answers), "each answer with the <|end|> that closes it");
             foreach (TextRange r in ranges[..count])
             {
-                Assert.That(text[..r.Start], Does.EndWith("<|assistant|>\n"), "each range is an assistant message's content");
+                Assert.That(text[..r.Start], Does.EndWith("<|assistant|>\n"), "each range starts at an assistant message's content");
             }
         }, iterations: 200);
     }

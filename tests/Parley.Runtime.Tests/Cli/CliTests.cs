@@ -91,11 +91,11 @@ public class CliTests
         Assert.That(missing, Is.EqualTo(ParleyCli.BadInput));
     }
 
-    [TestCase("qwen3", "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nHello<|im_end|>\n")]
-    [TestCase("llama-3.1", "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nHello<|eot_id|>")]
-    [TestCase("gemma3", "<bos><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\nHello<end_of_turn>\n")]
-    [TestCase("deepseek-v3", "<｜begin▁of▁sentence｜><｜User｜>Hi<｜Assistant｜>Hello<｜end▁of▁sentence｜>")]
-    public void Format_WithABuiltInModelTemplate(string name, string expected)
+    [TestCase("qwen3", "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nHello<|im_end|>\n", "Hello<|im_end|>")]
+    [TestCase("llama-3.1", "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nHello<|eot_id|>", "Hello<|eot_id|>")]
+    [TestCase("gemma3", "<bos><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\nHello<end_of_turn>\n", "Hello<end_of_turn>")]
+    [TestCase("deepseek-v3", "<｜begin▁of▁sentence｜><｜User｜>Hi<｜Assistant｜>Hello<｜end▁of▁sentence｜>", "Hello<｜end▁of▁sentence｜>")]
+    public void Format_WithABuiltInModelTemplate(string name, string expected, string trained)
     {
         string file = Path.Combine(Directory.CreateTempSubdirectory("parley-builtin-").FullName, "chat.jsonl");
         File.WriteAllText(file, "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Hello\"}]}\n");
@@ -107,7 +107,7 @@ public class CliTests
         string text = row.RootElement.GetProperty("text").GetString()!;
         Assert.That(text, Is.EqualTo(expected));
         JsonElement range = row.RootElement.GetProperty("trainable")[0];
-        Assert.That(text[range[0].GetInt32()..range[1].GetInt32()], Is.EqualTo("Hello"));
+        Assert.That(text[range[0].GetInt32()..range[1].GetInt32()], Is.EqualTo(trained), "the answer and the token that ends its turn");
     }
 
     [Test]

@@ -18,7 +18,7 @@ public class BuiltInTemplateTests
         ["deepseek-v3"] = DeepSeekV3.Render,
     };
 
-    // What closes an answer in each template (the trainable range of an answer ends right before it).
+    // What closes an answer in each template (trained with the answer, so the model learns to stop).
     private static readonly Dictionary<string, string> TurnEnd = new()
     {
         ["qwen3"] = "<|im_end|>",
@@ -84,14 +84,14 @@ public class BuiltInTemplateTests
         Assert.That(text, Is.EqualTo(c.Expected));
 
         // Each non-empty answer is one trainable range: its content as the template writes it (Llama 3.1 and Gemma 3
-        // trim it, Qwen3 strips leading newlines of the final answer), followed by the turn's end token.
+        // trim it, Qwen3 strips leading newlines of the final answer) and the turn's end token after it.
         string[] answers = [.. messages.Where(m => m.Role == "assistant" && m.Content.Trim().Length > 0).Select(m => m.Content)];
         Assert.That(count, Is.EqualTo(answers.Length), "one trainable range per answer");
         for (int i = 0; i < count; i++)
         {
             string range = text[trainable[i].ToRange()];
-            Assert.That(range, Is.AnyOf(answers[i], answers[i].Trim(), answers[i].TrimStart('\n')), $"range {i} is answer {i}");
-            Assert.That(text[trainable[i].End..], Does.StartWith(TurnEnd[c.Template]), $"answer {i} is followed by its turn end");
+            string end = TurnEnd[c.Template];
+            Assert.That(range, Is.AnyOf(answers[i] + end, answers[i].Trim() + end, answers[i].TrimStart('\n') + end), $"range {i} is answer {i} and its turn end");
         }
     }
 
