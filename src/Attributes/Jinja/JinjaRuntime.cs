@@ -89,7 +89,7 @@ public static class JinjaRuntime
         CheckDefined(a, b);
         if (a.IsNumber && b.IsNumber)
         {
-            return a.Kind == JinjaKind.Float || b.Kind == JinjaKind.Float ? JinjaValue.FromFloat(a.AsDouble + b.AsDouble) : JinjaValue.FromInt(a.AsInt + b.AsInt);
+            return a.Kind == JinjaKind.Float || b.Kind == JinjaKind.Float ? JinjaValue.FromFloat(a.AsDouble + b.AsDouble) : Int(a, b, "+", (x, y) => checked(x + y));
         }
 
         if (a.IsString && b.IsString) return ConcatStrings(a.AsString, b.AsString);
@@ -104,7 +104,7 @@ public static class JinjaRuntime
     }
 
     /// <summary><c>a - b</c>.</summary>
-    public static JinjaValue Subtract(JinjaValue a, JinjaValue b) => Arithmetic(a, b, "-", (x, y) => x - y, (x, y) => x - y);
+    public static JinjaValue Subtract(JinjaValue a, JinjaValue b) => Arithmetic(a, b, "-", (x, y) => checked(x - y), (x, y) => x - y);
 
     /// <summary><c>a * b</c>.</summary>
     public static JinjaValue Multiply(JinjaValue a, JinjaValue b)
@@ -119,7 +119,7 @@ public static class JinjaRuntime
             return a.Kind == JinjaKind.List ? JinjaValue.FromList(list) : JinjaValue.FromTuple(list);
         }
 
-        return Arithmetic(a, b, "*", (x, y) => x * y, (x, y) => x * y);
+        return Arithmetic(a, b, "*", (x, y) => checked(x * y), (x, y) => x * y);
     }
 
     private static string Repeat(string s, long n)
@@ -250,8 +250,7 @@ public static class JinjaRuntime
             }
             catch (OverflowException)
             {
-                // Python's integers are unbounded; beyond 64 bits this answers with the nearest float.
-                return JinjaValue.FromFloat(Math.Pow(a.AsDouble, b.AsDouble));
+                throw IntegerOverflow(a.AsInt + " ** " + b.AsInt);
             }
         }
 
@@ -270,14 +269,32 @@ public static class JinjaRuntime
     private static JinjaValue Arithmetic(JinjaValue a, JinjaValue b, string op, Func<long, long, long> ints, Func<double, double, double> floats)
     {
         CheckNumbers(a, b, op);
-        return a.Kind == JinjaKind.Float || b.Kind == JinjaKind.Float ? JinjaValue.FromFloat(floats(a.AsDouble, b.AsDouble)) : JinjaValue.FromInt(ints(a.AsInt, b.AsInt));
+        return a.Kind == JinjaKind.Float || b.Kind == JinjaKind.Float ? JinjaValue.FromFloat(floats(a.AsDouble, b.AsDouble)) : Int(a, b, op, ints);
     }
+
+    // Python's integers are unbounded; Parley's are 64-bit. Past that an error says so, where wrapping around would
+    // render a wrong number without a word.
+    private static JinjaValue Int(JinjaValue a, JinjaValue b, string op, Func<long, long, long> checkedOp)
+    {
+        try
+        {
+            return JinjaValue.FromInt(checkedOp(a.AsInt, b.AsInt));
+        }
+        catch (OverflowException)
+        {
+            throw IntegerOverflow(a.AsInt + " " + op + " " + b.AsInt);
+        }
+    }
+
+    private static TemplateException IntegerOverflow(string expression) =>
+        Error("OverflowError: " + expression + " does not fit in 64 bits (Python's integers are unbounded; Parley's compiled templates use 64-bit integers)");
 
     /// <summary>Unary <c>-a</c>.</summary>
     public static JinjaValue Negate(JinjaValue a)
     {
         if (a.IsUndefined) throw UndefinedError();
         if (!a.IsNumber) throw Error("TypeError: bad operand type for unary -: '" + TypeName(a) + "'");
+        if (a.Kind != JinjaKind.Float && a.AsInt == long.MinValue) throw IntegerOverflow("-(" + a.AsInt + ")");
         return a.Kind == JinjaKind.Float ? JinjaValue.FromFloat(-a.AsDouble) : JinjaValue.FromInt(-a.AsInt);
     }
 
@@ -473,6 +490,23 @@ public static class JinjaRuntime
             case JinjaKind.List:
             case JinjaKind.Tuple:
                 return name is "index" or "count" || IsUnsafeMethod(name) ? BoundMethod(target, name) : default;
+            case JinjaKind.Int:
+            case JinjaKind.Bool:
+                // Python ints (and bools) are rationals with no imaginary part: True.real == 1.
+                return name switch
+                {
+                    "real" or "numerator" => JinjaValue.FromInt(target.AsInt),
+                    "imag" => JinjaValue.FromInt(0),
+                    "denominator" => JinjaValue.FromInt(1),
+                    _ => default,
+                };
+            case JinjaKind.Float:
+                return name switch
+                {
+                    "real" => target,
+                    "imag" => JinjaValue.FromFloat(0.0),
+                    _ => default,
+                };
             default:
                 return default;
         }

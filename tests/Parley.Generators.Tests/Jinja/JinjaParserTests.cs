@@ -126,6 +126,32 @@ public class JinjaCompilerTests
     }
 
     [Test]
+    public void IntegerOverflow_IsAnErrorNotAWrongNumber()
+    {
+        string source = JinjaCompiler.GenerateSource("{{ 2 ** 62 }}|{% if big %}{{ 9223372036854775807 + 1 }}{% endif %}{% if pow %}{{ 10 ** 20 }}{% endif %}", "Overflow", "RunTime");
+        var compilation = GeneratorHarness.CreateCompilation(source);
+        using var stream = new MemoryStream();
+        Assert.That(compilation.Emit(stream).Success, Is.True);
+        var render = System.Reflection.Assembly.Load(stream.ToArray()).GetType("RunTime.Overflow")!.GetMethod("Render")!;
+        string Render(string vars)
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(vars);
+            try
+            {
+                return (string)render.Invoke(null, [doc.RootElement])!;
+            }
+            catch (System.Reflection.TargetInvocationException e) when (e.InnerException is TemplateException t)
+            {
+                return "error: " + t.Message;
+            }
+        }
+
+        Assert.That(Render("{}"), Is.EqualTo("4611686018427387904|"));
+        Assert.That(Render("""{"big": true}"""), Does.Contain("OverflowError: 9223372036854775807 + 1 does not fit in 64 bits"));
+        Assert.That(Render("""{"pow": true}"""), Does.Contain("OverflowError: 10 ** 20 does not fit in 64 bits"));
+    }
+
+    [Test]
     public void Check_ReportsProblemsWithPositions()
     {
         var problems = JinjaCompiler.Check("{{ x | nope }}\n{% if %}");

@@ -13,8 +13,7 @@ public class JinjaSemanticsTests
     /// <summary>Where Parley knowingly differs, with why.</summary>
     private static readonly Dictionary<string, string> KnownDifferences = new()
     {
-        ["{{ n.real is defined }}"] = "Python number attributes (real, imag, numerator) are not modelled",
-        ["{{ 5 // 2 * 2 }}{{ 7 % -3 }}{{ -7 % 3 }}{{ 2.0 ** -1 }}{{ 10 ** 20 }}"] = "integers are 64-bit: 10 ** 20 overflows where Python's integers are unbounded",
+        ["{{ 5 // 2 * 2 }}{{ 7 % -3 }}{{ -7 % 3 }}{{ 2.0 ** -1 }}{{ 10 ** 20 }}"] = "integers are 64-bit: 10 ** 20 raises a TemplateException (OverflowError) where Python's integers are unbounded",
     };
 
     private const string Json = """"
@@ -285,6 +284,10 @@ public class JinjaSemanticsTests
   {
    "template": "{{ n.real is defined }}",
    "expected": "True"
+  },
+  {
+   "template": "{{ n.real }}|{{ n.imag }}|{{ n.numerator }}|{{ n.denominator }}|{{ f.real }}|{{ f.imag }}|{{ t.real }}|{{ (n + f).real }}|{{ f.numerator is defined }}",
+   "expected": "7|0|7|1|2.5|0.0|1|9.5|False"
   },
   {
    "template": "{{ d | items | list }}",
