@@ -82,26 +82,10 @@ internal static class JinjaTemplateLoader
         return AssemblyLoadContext.Default.LoadFromAssemblyPath(file);
     }
 
-    private static byte[] Compile(string source, string assemblyName)
-    {
-        string[] platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
-        IEnumerable<MetadataReference> references = platform
-            .Append(typeof(ChatMessage).Assembly.Location)
-            .Distinct()
-            .Select(path => MetadataReference.CreateFromFile(path));
-        var compilation = CSharpCompilation.Create(
-            assemblyName,
-            [CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest))],
-            references,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable));
-        using var image = new MemoryStream();
-        var result = compilation.Emit(image);
-        if (!result.Success)
-        {
-            throw new InvalidOperationException("The compiled template did not build (a Parley bug; please report it):" + Environment.NewLine
-                + string.Join(Environment.NewLine, result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
-        }
+    private static byte[] Compile(string source, string assemblyName) =>
+        JinjaCompiler.CompileToImage([source], assemblyName, PlatformReferences());
 
-        return image.ToArray();
-    }
+    /// <summary>The running platform's assemblies and Parley.Attributes: what a generated template class references.</summary>
+    private static IEnumerable<string> PlatformReferences() =>
+        ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).Append(typeof(ChatMessage).Assembly.Location);
 }

@@ -104,24 +104,7 @@ public static class JinjaWorkloads
     private static Assembly Compile(List<string> sources)
     {
         string[] platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
-        IEnumerable<MetadataReference> references = platform
-            .Append(typeof(ChatMessage).Assembly.Location)
-            .Distinct()
-            .Select(path => MetadataReference.CreateFromFile(path));
-        var compilation = CSharpCompilation.Create(
-            "ParleyBenchmarkTemplates",
-            sources.Select(s => CSharpSyntaxTree.ParseText(s, new CSharpParseOptions(LanguageVersion.Latest))),
-            references,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable));
-        using var image = new MemoryStream();
-        var emitted = compilation.Emit(image);
-        if (!emitted.Success)
-        {
-            throw new InvalidOperationException("The benchmark templates did not compile:" + Environment.NewLine
-                + string.Join(Environment.NewLine, emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
-        }
-
-        image.Position = 0;
-        return AssemblyLoadContext.Default.LoadFromStream(image);
+        byte[] image = JinjaCompiler.CompileToImage(sources, "ParleyBenchmarkTemplates", platform.Append(typeof(ChatMessage).Assembly.Location));
+        return AssemblyLoadContext.Default.LoadFromStream(new MemoryStream(image));
     }
 }

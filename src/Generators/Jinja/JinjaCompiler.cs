@@ -1,4 +1,8 @@
 using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Parley.Generators.Emit;
 using Parley.Generators.Model;
 using Parley.Generators.Parsing;
@@ -41,6 +45,29 @@ namespace Parley.Generators.Jinja
 
             var spec = new JinjaSpec(@namespace, EquatableArray<ContainingTypeSpec>.Empty, className, template, bos, eos);
             return JinjaClassEmitter.Emit(spec, emitInstance: true);
+        }
+
+        /// <summary>
+        /// Compiles generated template classes in memory (Release, nullable enabled) into an assembly image, against
+        /// <paramref name="referencePaths"/> (the running platform's assemblies and Parley.Attributes).
+        /// </summary>
+        /// <exception cref="System.InvalidOperationException">The sources do not compile; the message lists the errors.</exception>
+        public static byte[] CompileToImage(IEnumerable<string> sources, string assemblyName, IEnumerable<string> referencePaths)
+        {
+            var compilation = CSharpCompilation.Create(
+                assemblyName,
+                sources.Select(source => CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest))),
+                referencePaths.Distinct().Select(path => MetadataReference.CreateFromFile(path)),
+                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable));
+            using var image = new MemoryStream();
+            var result = compilation.Emit(image);
+            if (!result.Success)
+            {
+                throw new System.InvalidOperationException("The compiled template did not build (a Parley bug; please report it):" + "\n"
+                    + string.Join("\n", result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+            }
+
+            return image.ToArray();
         }
 
         /// <summary>
