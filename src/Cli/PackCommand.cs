@@ -1,3 +1,4 @@
+using Parley.Buffers;
 using System.CommandLine;
 using Parley.Collation;
 using Parley.Data;

@@ -1,3 +1,4 @@
+using Parley.Buffers;
 using BenchmarkDotNet.Attributes;
 using Parley.Collation;
 using Parley.Packing;

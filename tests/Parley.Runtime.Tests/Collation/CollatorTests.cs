@@ -1,3 +1,4 @@
+using Parley.Buffers;
 using Parley.Training;
 using Parley.Collation;
 using Parley.Labels;

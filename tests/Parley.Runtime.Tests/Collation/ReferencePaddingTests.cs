@@ -1,3 +1,4 @@
+using Parley.Buffers;
 using Parley.Collation;
 using Parley.Labels;
 using static Parley.Runtime.Tests.Collation.ReferenceCases;

@@ -1,3 +1,4 @@
+using Parley.Buffers;
 using CsCheck;
 using Parley.Collation;
 using Parley.Packing;

@@ -1,3 +1,4 @@
+using Parley.Buffers;
 using Parley.Collation;
 
 namespace Parley.Packing;

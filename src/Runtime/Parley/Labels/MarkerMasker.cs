@@ -1,3 +1,4 @@
+using Parley.Buffers;
 using System.Numerics;
 
 namespace Parley.Labels;
@@ -51,7 +52,7 @@ public sealed class MarkerMasker<T> : IMarkerMasker<T> where T : unmanaged, IBin
 
     /// <summary>Labels every row of a batch (labels have the rows' shape) and counts the outcomes into <paramref name="report"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="labels"/> is shorter than the ids.</exception>
-    public void Apply(Collation.RaggedSpan<T> ids, Span<T> labels, MarkerReport report)
+    public void Apply(Buffers.RaggedSpan<T> ids, Span<T> labels, MarkerReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
         if (labels.Length < ids.TotalLength)

@@ -1,4 +1,4 @@
-namespace Parley.Collation;
+namespace Parley.Buffers;
 
 /// <summary>
 /// Variable-length rows owned as two arrays (values back to back, <c>Count + 1</c> offsets): what packers return and

@@ -1,3 +1,4 @@
+using Parley.Buffers;
 using System.Buffers;
 
 namespace Parley.Collation;

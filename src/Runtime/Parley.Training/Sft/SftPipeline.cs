@@ -1,3 +1,4 @@
+using Parley.Buffers;
 using System.Diagnostics;
 using System.Text.Json;
 using Parley.Collation;

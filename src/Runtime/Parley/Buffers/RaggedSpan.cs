@@ -1,4 +1,4 @@
-namespace Parley.Collation;
+namespace Parley.Buffers;
 
 /// <summary>
 /// A read-only view of variable-length rows stored flat, Arrow-style: the values of every row back to back and
