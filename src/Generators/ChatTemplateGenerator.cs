@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Parley.Generators.Emit;
 using Parley.Generators.Model;
@@ -32,13 +34,29 @@ namespace Parley.Generators
             /// <summary><c>[JinjaChatTemplateFile]</c> classes with their file read and parsed.</summary>
             public const string JinjaFileTemplates = nameof(JinjaFileTemplates);
 
+            /// <summary><c>&lt;ParleyChatTemplate&gt;</c> MSBuild items, read and parsed.</summary>
+            public const string TemplateItems = nameof(TemplateItems);
+
             /// <summary>The one compilation fact the emitter needs.</summary>
             public const string CompilationFacts = nameof(CompilationFacts);
+
+            /// <summary>The project's C# language version, against the one generated code needs.</summary>
+            public const string LanguageVersion = nameof(LanguageVersion);
         }
+
+        /// <summary>
+        /// The oldest C# that compiles every emitted template (ref fields in the range sinks). Below it the generator
+        /// emits nothing and reports PARLEY023 once, instead of letting the compiler fail inside generated files.
+        /// </summary>
+        internal const LanguageVersion MinimumLanguageVersion = Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp11;
 
         /// <inheritdoc/>
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
+            IncrementalValueProvider<LanguageVersion> languageVersion = context.ParseOptionsProvider
+                .Select(static (options, _) => options is CSharpParseOptions csharp ? csharp.LanguageVersion : MinimumLanguageVersion)
+                .WithTrackingName(TrackingNames.LanguageVersion);
+
             // Only this fact of the compilation enters the pipeline, so unrelated edits leave the outputs cached.
             IncrementalValueProvider<bool> hasTemplateInterface = context.CompilationProvider
                 .Select(static (compilation, _) => compilation.GetTypeByMetadataName("Parley.IChatTemplate") is not null)
@@ -92,21 +110,65 @@ namespace Parley.Generators
                 .Select(static (pair, _) => JinjaTemplateParser.ResolveFile(pair.Left, pair.Right))
                 .WithTrackingName(TrackingNames.JinjaFileTemplates);
 
-            context.RegisterSourceOutput(jinja.Combine(hasTemplateInterface), static (output, pair) => ProduceJinja(output, pair.Left, pair.Right));
-            context.RegisterSourceOutput(jinjaFiles.Combine(hasTemplateInterface), static (output, pair) => ProduceJinja(output, pair.Left, pair.Right));
-            context.RegisterSourceOutput(structured.Combine(hasTemplateInterface), static (output, pair) => Produce(output, pair.Left, pair.Right));
-            context.RegisterSourceOutput(promptCompletion.Combine(hasTemplateInterface), static (output, pair) => Produce(output, pair.Left, pair.Right));
+            // The MSBuild route: files flagged by Parley's buildTransitive targets; the file is read only for those.
+            IncrementalValuesProvider<JinjaParseResult> itemTemplates = context.AdditionalTextsProvider
+                .Combine(context.AnalyzerConfigOptionsProvider)
+                .Where(static pair => TemplateItemParser.IsTemplateItem(pair.Right.GetOptions(pair.Left)))
+                .Select(static (pair, cancellationToken) => TemplateItemParser.Parse(pair.Left, pair.Right.GetOptions(pair.Left), cancellationToken))
+                .WithTrackingName(TrackingNames.TemplateItems);
+
+            IncrementalValueProvider<(bool HasTemplateInterface, LanguageVersion LanguageVersion)> facts = hasTemplateInterface.Combine(languageVersion);
+            context.RegisterSourceOutput(jinja.Combine(facts), static (output, pair) => ProduceJinja(output, pair.Left, pair.Right));
+            context.RegisterSourceOutput(jinjaFiles.Combine(facts), static (output, pair) => ProduceJinja(output, pair.Left, pair.Right));
+            context.RegisterSourceOutput(itemTemplates.Collect().Combine(facts), static (output, pair) => ProduceItems(output, pair.Left, pair.Right));
+            context.RegisterSourceOutput(structured.Combine(facts), static (output, pair) => Produce(output, pair.Left, pair.Right));
+            context.RegisterSourceOutput(promptCompletion.Combine(facts), static (output, pair) => Produce(output, pair.Left, pair.Right));
+
+            // One PARLEY023 for the whole project when any template would need a newer C# than it compiles with.
+            IncrementalValueProvider<bool> anyTemplate = structured.Collect().Combine(promptCompletion.Collect())
+                .Combine(jinja.Collect().Combine(jinjaFiles.Collect()).Combine(itemTemplates.Collect()))
+                .Select(static (all, _) => all.Left.Left.Length + all.Left.Right.Length + all.Right.Left.Left.Length + all.Right.Left.Right.Length + all.Right.Right.Length > 0);
+            context.RegisterSourceOutput(anyTemplate.Combine(languageVersion), static (output, pair) =>
+            {
+                if (pair.Left && !IsSupported(pair.Right))
+                {
+                    output.ReportDiagnostic(Diagnostic.Create(Diagnostics.DiagnosticDescriptors.LanguageVersionTooLow, Location.None,
+                        MinimumLanguageVersion.ToDisplayString(), pair.Right.ToDisplayString()));
+                }
+            });
         }
 
-        private static void ProduceJinja(SourceProductionContext output, JinjaParseResult result, bool emitInstance)
+        private static bool IsSupported(LanguageVersion version) => version >= MinimumLanguageVersion;
+
+        private static void ProduceItems(SourceProductionContext output, ImmutableArray<JinjaParseResult> results, (bool HasTemplateInterface, LanguageVersion LanguageVersion) facts)
+        {
+            // Items name their class in metadata, so two items can claim one name: keep the first, report the others.
+            var claimed = new System.Collections.Generic.HashSet<string>(System.StringComparer.Ordinal);
+            foreach (JinjaParseResult result in results)
+            {
+                if (result.Spec is { } spec && !claimed.Add(spec.HintName))
+                {
+                    string name = (spec.Namespace is null ? "" : spec.Namespace + ".") + spec.ClassName;
+                    output.ReportDiagnostic(Diagnostic.Create(Diagnostics.DiagnosticDescriptors.InvalidTemplateItem, spec.Origin?.ToLocation() ?? Location.None,
+                        System.IO.Path.GetFileName(spec.Origin?.FilePath ?? name),
+                        "another <ParleyChatTemplate> item already generates class '" + name + "': give each item its own ClassName"));
+                    continue;
+                }
+
+                ProduceJinja(output, result, facts);
+            }
+        }
+
+        private static void ProduceJinja(SourceProductionContext output, JinjaParseResult result, (bool HasTemplateInterface, LanguageVersion LanguageVersion) facts)
         {
             foreach (DiagnosticInfo diagnostic in result.Diagnostics)
             {
                 output.ReportDiagnostic(diagnostic.ToDiagnostic());
             }
 
-            if (result.Spec is { } spec)
+            if (result.Spec is { } spec && IsSupported(facts.LanguageVersion))
             {
+                bool emitInstance = facts.HasTemplateInterface;
                 string source;
                 try
                 {
@@ -124,16 +186,16 @@ namespace Parley.Generators
             }
         }
 
-        private static void Produce(SourceProductionContext output, ParseResult result, bool emitInstance)
+        private static void Produce(SourceProductionContext output, ParseResult result, (bool HasTemplateInterface, LanguageVersion LanguageVersion) facts)
         {
             foreach (DiagnosticInfo diagnostic in result.Diagnostics)
             {
                 output.ReportDiagnostic(diagnostic.ToDiagnostic());
             }
 
-            if (result.Spec is { } spec)
+            if (result.Spec is { } spec && IsSupported(facts.LanguageVersion))
             {
-                output.AddSource(spec.HintName, TemplateEmitter.Emit(spec, emitInstance));
+                output.AddSource(spec.HintName, TemplateEmitter.Emit(spec, facts.HasTemplateInterface));
             }
         }
     }

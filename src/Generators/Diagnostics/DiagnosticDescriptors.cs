@@ -143,5 +143,17 @@ namespace Parley.Generators.Diagnostics
             "Jinja template reads an undefined name",
             "Jinja template of '{0}', line {1}, column {2}: {3}",
             DiagnosticSeverity.Warning);
+
+        public static readonly DiagnosticDescriptor LanguageVersionTooLow = Create(
+            "PARLEY023",
+            "C# version too low for Parley's generated code",
+            "Parley's generated template code needs C# {0} or later, but this project compiles with C# {1}: set <LangVersion>{0}</LangVersion> or later in the project file (or remove LangVersion to use the default of net10.0). No template code was generated.",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor InvalidTemplateItem = Create(
+            "PARLEY024",
+            "ParleyChatTemplate item cannot be used",
+            "<ParleyChatTemplate Include=\"{0}\">: {1}",
+            DiagnosticSeverity.Error);
     }
 }

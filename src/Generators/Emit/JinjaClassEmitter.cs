@@ -26,7 +26,7 @@ namespace Parley.Generators.Emit
             int depth = (spec.Namespace is null ? 0 : 1) + spec.ContainingTypes.Count + 1;
             string[] special = new[] { spec.Bos, spec.Eos }.Where(t => t is { Length: > 0 }).Distinct().Select(t => L(t)).ToArray();
 
-            TemplateClassScaffold.Open(w, spec.Namespace, spec.ContainingTypes, name);
+            TemplateClassScaffold.Open(w, spec.Namespace, spec.ContainingTypes, name, spec.Accessibility);
             w.Line("/// <summary>What this template needs from a tokenizer and what it writes.</summary>");
             w.Line("public static global::Parley.TemplateInfo Info { get; } = new global::Parley.TemplateInfo(");
             w.Line($"    name: {L(name)},");

@@ -10,7 +10,9 @@ namespace Parley.Generators.Model
         string ClassName,
         string Source,
         string? Bos,
-        string? Eos)
+        string? Eos,
+        string? Accessibility = null,
+        LocationInfo? Origin = null)
     {
         public string HintName =>
             (Namespace is null ? "" : Namespace + ".")
@@ -33,7 +35,8 @@ namespace Parley.Generators.Model
         LocationInfo? PathLocation,
         EquatableArray<DiagnosticInfo> Diagnostics,
         bool HasErrors,
-        EquatableArray<string> Inputs);
+        EquatableArray<string> Inputs,
+        string? Accessibility = null);
 
     /// <summary>An additional file's path and text.</summary>
     internal sealed record AdditionalFileSpec(string Path, string Text);

@@ -76,9 +76,10 @@ namespace Parley.Generators.Parsing
 
             string source;
             string? bos = request.Bos, eos = request.Eos;
+            int templateOffset = -1;
             if (file.Path.EndsWith(".json", System.StringComparison.OrdinalIgnoreCase))
             {
-                string? error = ReadTokenizerConfig(file.Text, request.TemplateName, out source, out string? fileBos, out string? fileEos);
+                string? error = ReadTokenizerConfig(file.Text, request.TemplateName, out source, out string? fileBos, out string? fileEos, out templateOffset);
                 if (error is not null)
                 {
                     diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.JinjaFileInvalid, request.PathLocation, new EquatableArray<string>(new[] { request.Path, request.ClassName, error })));
@@ -98,14 +99,23 @@ namespace Parley.Generators.Parsing
             {
                 if (isJson)
                 {
-                    return request.PathLocation?.ToLocation() ?? Location.None;
+                    // The template is a JSON string: point at its characters in the file, escapes accounted for.
+                    if (templateOffset < 0)
+                    {
+                        return request.PathLocation?.ToLocation() ?? Location.None;
+                    }
+
+                    int valueStart = OffsetOf(source, line, column);
+                    int start = JsonStringOffset(file.Text, templateOffset, valueStart);
+                    int end = JsonStringOffset(file.Text, templateOffset, System.Math.Min(source.Length, valueStart + length));
+                    return Location.Create(file.Path, TextSpan.FromBounds(start, System.Math.Max(start, end)), new LinePositionSpan(PositionOf(file.Text, start), PositionOf(file.Text, System.Math.Max(start, end))));
                 }
 
                 int offset = OffsetOf(file.Text, line, column);
                 LinePosition position = new(line - 1, column - 1);
                 return Location.Create(file.Path, new TextSpan(offset, length), new LinePositionSpan(position, new LinePosition(line - 1, column - 1 + length)));
             }, request.Inputs);
-            JinjaSpec? spec = ok && !request.HasErrors ? new JinjaSpec(request.Namespace, request.ContainingTypes, request.ClassName, source, bos, eos) : null;
+            JinjaSpec? spec = ok && !request.HasErrors ? new JinjaSpec(request.Namespace, request.ContainingTypes, request.ClassName, source, bos, eos, request.Accessibility, request.Accessibility is null ? null : request.PathLocation) : null;
             return new JinjaParseResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics));
         }
 
@@ -131,6 +141,33 @@ namespace Parley.Generators.Parsing
 
         private static LocationInfo? ExternalLocation(Location location) =>
             location.Kind == LocationKind.ExternalFile ? new LocationInfo(location.GetLineSpan().Path, location.SourceSpan, location.GetLineSpan().Span) : null;
+
+        // Maps an offset into a JSON string's decoded value to the file offset of that character (quote at quoteOffset).
+        private static int JsonStringOffset(string json, int quoteOffset, int valueOffset)
+        {
+            int p = quoteOffset + 1;
+            for (int v = 0; v < valueOffset && p < json.Length && json[p] != '"'; v++)
+            {
+                p += json[p] != '\\' ? 1 : p + 1 < json.Length && json[p + 1] == 'u' ? 6 : 2;
+            }
+
+            return System.Math.Min(p, json.Length);
+        }
+
+        private static LinePosition PositionOf(string text, int offset)
+        {
+            int line = 0, lineStart = 0;
+            for (int i = 0; i < offset && i < text.Length; i++)
+            {
+                if (text[i] == '\n')
+                {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+
+            return new LinePosition(line, offset - lineStart);
+        }
 
         private static int OffsetOf(string text, int line, int column)
         {
@@ -323,14 +360,20 @@ namespace Parley.Generators.Parsing
 
         // ---- tokenizer_config.json ----
 
-        internal static string? ReadTokenizerConfig(string json, string? name, out string template, out string? bos, out string? eos)
+        internal static string? ReadTokenizerConfig(string json, string? name, out string template, out string? bos, out string? eos) =>
+            ReadTokenizerConfig(json, name, out template, out bos, out eos, out _);
+
+        // templateOffset: the file offset of the template string's opening quote (-1 when not found).
+        internal static string? ReadTokenizerConfig(string json, string? name, out string template, out string? bos, out string? eos, out int templateOffset)
         {
             template = "";
             bos = eos = null;
+            templateOffset = -1;
             object? root;
+            var reader = new MiniJson(json);
             try
             {
-                root = new MiniJson(json).Parse();
+                root = reader.Parse();
             }
             catch (System.FormatException e)
             {
@@ -349,6 +392,7 @@ namespace Parley.Generators.Parsing
             {
                 case string text:
                     template = text;
+                    templateOffset = reader.StartOf(text);
                     return null;
                 case List<object?> named:
                     string wanted = name ?? "default";
@@ -357,6 +401,7 @@ namespace Parley.Generators.Parsing
                         if (item is Dictionary<string, object?> entry && entry.TryGetValue("name", out object? n) && n as string == wanted && entry.TryGetValue("template", out object? t) && t is string s)
                         {
                             template = s;
+                            templateOffset = reader.StartOf(s);
                             return null;
                         }
                     }
@@ -379,8 +424,20 @@ namespace Parley.Generators.Parsing
         {
             private readonly string _s;
             private int _p;
+            private readonly List<KeyValuePair<string, int>> _stringStarts = new();
 
             public MiniJson(string s) => _s = s;
+
+            /// <summary>Where the string value (this very instance) started in the text: its opening quote, or -1.</summary>
+            public int StartOf(string value)
+            {
+                foreach (KeyValuePair<string, int> start in _stringStarts)
+                {
+                    if (ReferenceEquals(start.Key, value)) return start.Value;
+                }
+
+                return -1;
+            }
 
             public object? Parse()
             {
@@ -479,13 +536,23 @@ namespace Parley.Generators.Parsing
 
             private string String()
             {
+                int start = _p;
                 Expect('"');
                 var sb = new StringBuilder();
                 while (true)
                 {
                     if (_p >= _s.Length) throw new System.FormatException("unterminated string");
                     char c = _s[_p++];
-                    if (c == '"') return sb.ToString();
+                    if (c == '"')
+                    {
+                        string value = sb.ToString();
+                        if (value.Length > 0)
+                        {
+                            _stringStarts.Add(new KeyValuePair<string, int>(value, start));
+                        }
+
+                        return value;
+                    }
                     if (c != '\\')
                     {
                         sb.Append(c);
