@@ -30,6 +30,7 @@ internal static class TrainCommand
         {
             string path = parse.GetValue(config)!;
             var (template, options) = TrainConfig.Read(path);
+            EnsureLibtorch();
             if (parse.GetValue(stopAfter) is int stop)
             {
                 if (stop < 1) throw new CliInputException($"--stop-after-step {stop}: must be at least 1.");
@@ -78,5 +79,20 @@ internal static class TrainCommand
 
         private void Line(string name, string markup) =>
             console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[grey]{_clock.Elapsed.TotalSeconds,5:F1}s[/] [bold blue]{name,-9}[/] {markup}"));
+    }
+
+    // The packed tool leaves libtorch out (it is ~600 MB); say how to train instead of TorchSharp's package advice.
+    private static void EnsureLibtorch()
+    {
+        try
+        {
+            TorchRuntime.EnsureLoaded();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CliInputException("parley train needs libtorch, which could not be loaded: " + e.Message
+                + " The Parley.Tool package does not carry libtorch: train from a project that references Parley.Training and "
+                + "libtorch-cpu-linux-x64 (or TorchSharp-cuda-linux), or from a clone with `dotnet run --project src/Cli -- train`.");
+        }
     }
 }

@@ -53,6 +53,18 @@ public class DiagnosticTests
             """, "UnknownPlaceholder");
         yield return Case("PARLEY004", DiagnosticSeverity.Error, """
             [ChatTemplate(Eos = "</s>")]
+            [Turn("assistant", Prefix = "<|assistant|>\n", Suffix = "<|end|>\n[|{eso}|]\n", Train = true)]
+            [ConversationEnd("{eos}")]
+            public static partial class TypoAfterEscapes;
+            """, "UnknownPlaceholderAfterEscapes");
+        yield return Case("PARLEY004", DiagnosticSeverity.Error, """
+            [ChatTemplate(Eos = "</s>")]
+            [Turn("assistant", Suffix = @"<|end|>""[|{eso}|]", Train = true)]
+            [ConversationEnd("{eos}")]
+            public static partial class TypoInVerbatim;
+            """, "UnknownPlaceholderInVerbatim");
+        yield return Case("PARLEY004", DiagnosticSeverity.Error, """
+            [ChatTemplate(Eos = "</s>")]
             [Turn("assistant", Suffix = "[|{pad}|]", Train = true)]
             [ConversationEnd("{eos}")]
             public static partial class UndeclaredPad;

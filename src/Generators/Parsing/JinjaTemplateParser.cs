@@ -273,89 +273,14 @@ namespace Parley.Generators.Parsing
 
             string value = token.ValueText;
             int valueOffset = OffsetOf(value, line, column);
-            int? tokenOffset = MapValueOffset(token.Text, value, valueOffset);
+            int? tokenOffset = StringLiteralOffsets.Map(token.Text, value, valueOffset);
             if (tokenOffset is null)
             {
                 return token.GetLocation();
             }
 
-            int end = MapValueOffset(token.Text, value, System.Math.Min(value.Length, valueOffset + length)) ?? tokenOffset.Value;
+            int end = StringLiteralOffsets.Map(token.Text, value, System.Math.Min(value.Length, valueOffset + length)) ?? tokenOffset.Value;
             return Location.Create(token.SyntaxTree, TextSpan.FromBounds(token.SpanStart + tokenOffset.Value, token.SpanStart + System.Math.Max(end, tokenOffset.Value)));
-        }
-
-        private static int? MapValueOffset(string text, string value, int valueOffset)
-        {
-            if (text.StartsWith("\"\"\"", System.StringComparison.Ordinal))
-            {
-                int quotes = 0;
-                while (quotes < text.Length && text[quotes] == '"') quotes++;
-                int firstNewline = text.IndexOf('\n');
-                if (firstNewline < 0 || firstNewline > text.IndexOf('"', quotes))
-                {
-                    // Single-line raw literal: the content follows the quotes.
-                    return quotes + valueOffset;
-                }
-
-                // Multi-line raw literal: the content lines start after the first newline, less the closing line's indentation.
-                int closing = text.LastIndexOf('\n');
-                int indentation = text.Length - quotes - closing - 1;
-                int valueLine = 0, lineStart = 0;
-                for (int i = 0; i < valueOffset && i < value.Length; i++)
-                {
-                    if (value[i] == '\n')
-                    {
-                        valueLine++;
-                        lineStart = i + 1;
-                    }
-                }
-
-                int position = firstNewline + 1;
-                for (int l = 0; l < valueLine; l++)
-                {
-                    position = text.IndexOf('\n', position) + 1;
-                    if (position <= 0) return null;
-                }
-
-                return position + indentation + (valueOffset - lineStart);
-            }
-
-            bool verbatim = text.StartsWith("@\"", System.StringComparison.Ordinal);
-            int p = verbatim ? 2 : 1;
-            for (int v = 0; v < valueOffset; v++)
-            {
-                if (p >= text.Length) return null;
-                if (verbatim)
-                {
-                    p += text[p] == '"' ? 2 : 1;
-                }
-                else if (text[p] == '\\' && p + 1 < text.Length)
-                {
-                    char e = text[p + 1];
-                    if (e == 'U')
-                    {
-                        // \UXXXXXXXX is one code point: two UTF-16 units of the value.
-                        v++;
-                        p += 10;
-                    }
-                    else
-                    {
-                        p += e == 'u' ? 6 : e == 'x' ? HexLength(text, p + 2) + 2 : 2;
-                    }
-                }
-                else
-                {
-                    p++;
-                }
-            }
-
-            return p;
-        }
-
-        private static int HexLength(string text, int start)
-        {
-            int n = 0;
-            while (n < 4 && start + n < text.Length && System.Uri.IsHexDigit(text[start + n])) n++;
-            return n;
         }
 
         // ---- tokenizer_config.json ----

@@ -550,11 +550,12 @@ namespace Parley.Generators.Parsing
 
             if (offset >= 0
                 && found.Expression is LiteralExpressionSyntax literal
-                && literal.Token.IsKind(SyntaxKind.StringLiteralToken)
-                && literal.Token.Text.Length == literal.Token.ValueText.Length + 2
-                && literal.Token.Text[0] == '"')
+                && (literal.Token.IsKind(SyntaxKind.StringLiteralToken) || literal.Token.IsKind(SyntaxKind.SingleLineRawStringLiteralToken) || literal.Token.IsKind(SyntaxKind.MultiLineRawStringLiteralToken))
+                && StringLiteralOffsets.Map(literal.Token.Text, literal.Token.ValueText, offset) is int start)
             {
-                return Location.Create(syntax.SyntaxTree, new TextSpan(literal.Token.SpanStart + 1 + offset, length));
+                // Escapes such as \n before or inside the placeholder make value and source offsets differ.
+                int end = StringLiteralOffsets.Map(literal.Token.Text, literal.Token.ValueText, System.Math.Min(literal.Token.ValueText.Length, offset + length)) ?? start + length;
+                return Location.Create(syntax.SyntaxTree, TextSpan.FromBounds(literal.Token.SpanStart + start, literal.Token.SpanStart + System.Math.Max(start, end)));
             }
 
             return found.GetLocation();

@@ -24,6 +24,7 @@ public static class TrainingDevice
     public static Device Resolve(string name)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        TorchRuntime.EnsureLoaded();
         var text = name.Trim().ToLowerInvariant();
         if (text == "auto")
         {
