@@ -87,7 +87,7 @@ fi
 # 3. net8.0: one clear NuGet error (NU1202), nothing else.
 dotnet restore net8 > net8.log 2>&1; status=$?
 if [ "$status" -ne 0 ] && grep -q "NU1202.*Parley" net8.log; then
-  report net8 0 "NU1202: $(grep -o 'Package Parley[^.]*' net8.log | head -1)"
+  report net8 0 "$(grep -o 'NU1202: [^[]*' net8.log | head -1 | cut -c1-110)"
 else
   report net8 1 "exit $status; expected NU1202 for Parley: $(grep -E 'error' net8.log | head -2 | tr '\n' ' ')"
 fi

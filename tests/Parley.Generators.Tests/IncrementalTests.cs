@@ -13,6 +13,7 @@ public class IncrementalTests
         ChatTemplateGenerator.TrackingNames.StructuredTemplates,
         ChatTemplateGenerator.TrackingNames.PromptCompletionTemplates,
         ChatTemplateGenerator.TrackingNames.CompilationFacts,
+        ChatTemplateGenerator.TrackingNames.LanguageVersion,
     ];
 
     private static (GeneratorDriver Driver, Compilation Compilation) FirstRun()

@@ -165,6 +165,34 @@ public class TemplateItemTests
         Assert.That(result.Diagnostics, Is.Empty);
     }
 
+    [Test]
+    public void UnrelatedCSharpEdit_LeavesTheItemStepCached_AndAFileEditReparsesOnlyThatItem()
+    {
+        InMemoryAdditionalText[] files =
+        [
+            Item("/repo/a/tokenizer_config.json", Config, ("ClassName", "App.A")),
+            Item("/repo/b/tokenizer_config.json", Config, ("ClassName", "App.B")),
+        ];
+        Compilation compilation = GeneratorHarness.CreateCompilation("namespace Models; public static class Helpers { public static int Answer() => 42; }");
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(
+                [new ChatTemplateGenerator().AsSourceGenerator()], [.. files], GeneratorHarness.ParseOptions, new OptionsProvider(files),
+                new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true))
+            .RunGenerators(compilation);
+
+        SyntaxTree tree = compilation.SyntaxTrees.Single();
+        Compilation edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(tree.ToString().Replace("42", "43"), GeneratorHarness.ParseOptions, path: tree.FilePath));
+        GeneratorRunResult unrelated = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        Assert.That(Reasons(unrelated, ChatTemplateGenerator.TrackingNames.TemplateItems), Is.All.AnyOf(IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged));
+
+        var changed = Item("/repo/b/tokenizer_config.json", Config.Replace("</s>", "<|eot|>"), ("ClassName", "App.B"));
+        GeneratorRunResult fileEdit = driver.ReplaceAdditionalText(files[1], changed).RunGenerators(edited).GetRunResult().Results.Single();
+        Assert.That(Reasons(fileEdit, ChatTemplateGenerator.TrackingNames.TemplateItems).Count(r => r == IncrementalStepRunReason.Modified), Is.EqualTo(1));
+        Assert.That(fileEdit.GeneratedSources.Single(s => s.HintName == "App.B.g.cs").SourceText.ToString(), Does.Contain("eos: \"<|eot|>\""));
+    }
+
+    private static IEnumerable<IncrementalStepRunReason> Reasons(GeneratorRunResult result, string step) =>
+        result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason);
+
     private static InMemoryAdditionalText Item(string path, string text, params (string Name, string Value)[] metadata)
     {
         ImmutableDictionary<string, string> options = ImmutableDictionary<string, string>.Empty
