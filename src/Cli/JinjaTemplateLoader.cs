@@ -5,6 +5,7 @@ using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Parley.Generators.Jinja;
+using Parley.Jinja.Syntax;
 
 namespace Parley.Cli;
 

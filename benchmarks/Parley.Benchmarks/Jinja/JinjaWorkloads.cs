@@ -5,6 +5,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Parley.Benchmarks.Tokenization;
 using Parley.Generators.Jinja;
+using Parley.Jinja.Syntax;
 
 namespace Parley.Benchmarks.Jinja;
 

@@ -1,3 +1,4 @@
+using Parley.Jinja.Syntax;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
@@ -11,7 +12,7 @@ namespace Parley.Generators.Jinja
     /// template text as string literals, variables as C# locals resolved at compile time, loops as <c>for</c>
     /// statements, macros as lambdas, and filters, tests and operators as direct calls into <c>Parley.Jinja</c>.
     /// </summary>
-    public sealed class JinjaEmitter
+    internal sealed class JinjaEmitter
     {
         private const string V = "global::Parley.Jinja.JinjaValue";
         private const string R = "global::Parley.Jinja.JinjaRuntime";
@@ -74,7 +75,7 @@ namespace Parley.Generators.Jinja
         /// The C# statements of the method <c>static void {name}(JinjaContext __ctx, JinjaOutput __o)</c> rendering
         /// <paramref name="template"/>, indented by <paramref name="indent"/> levels.
         /// </summary>
-        public static string EmitRenderMethod(JinjaTemplate template, string methodName, int indent)
+        public static string EmitRenderMethod(JTemplate template, string methodName, int indent)
         {
             var emitter = new JinjaEmitter(indent + 1);
             emitter.DeclareFrameLocals(template.Body, emitter._frame, fromContext: true);
@@ -618,7 +619,7 @@ namespace Parley.Generators.Jinja
                 case JConst c:
                     return Const(c.Value);
                 case JName n:
-                    if (!IsLocal(n.Name) && JinjaChecks.Functions.TryGetValue(n.Name, out string? function) && !_free.ContainsKey(n.Name))
+                    if (!IsLocal(n.Name) && JinjaBuiltins.Functions.TryGetValue(n.Name, out string? function) && !_free.ContainsKey(n.Name))
                     {
                         return "__ctx.GetOr(" + Literal(n.Name) + ", " + R + "." + function + ")";
                     }
@@ -768,7 +769,7 @@ namespace Parley.Generators.Jinja
             {
                 case JGetAttr a:
                     return R + ".CallMethod(" + Expr(a.Target) + ", " + Literal(a.Attr) + ", " + args + ")";
-                case JName n when !IsLocal(n.Name) && JinjaChecks.Functions.TryGetValue(n.Name, out string? function) && !_free.ContainsKey(n.Name):
+                case JName n when !IsLocal(n.Name) && JinjaBuiltins.Functions.TryGetValue(n.Name, out string? function) && !_free.ContainsKey(n.Name):
                     return R + "." + function + "(" + args + ")";
                 default:
                     return R + ".Invoke(" + Expr(call.Callee) + ", " + args + ")";
@@ -777,7 +778,7 @@ namespace Parley.Generators.Jinja
 
         private string FilterCall(JFilter f, string target)
         {
-            string method = JinjaChecks.Filters.TryGetValue(f.Name, out string? m) ? m : throw new JinjaSyntaxException("No filter named '" + f.Name + "'", f.Line, f.Column);
+            string method = JinjaBuiltins.Filters.TryGetValue(f.Name, out string? m) ? m : throw new JinjaSyntaxException("No filter named '" + f.Name + "'", f.Line, f.Column);
             return "global::Parley.Jinja.JinjaFilters." + method + "(" + target + ", " + ArgsExpr(f.Args, null) + ")";
         }
 

@@ -1,4 +1,4 @@
-using Parley.Generators.Jinja;
+using Parley.Jinja.Syntax;
 
 namespace Parley.Generators.Tests.Jinja;
 

@@ -9,18 +9,11 @@ namespace Parley.Jinja;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class JinjaFilters
 {
-    /// <summary>Filters by name, for <c>map('name')</c> and filter blocks.</summary>
-    public static readonly IReadOnlyDictionary<string, Func<JinjaValue, JinjaArgs, JinjaValue>> ByName = new Dictionary<string, Func<JinjaValue, JinjaArgs, JinjaValue>>
-    {
-        ["abs"] = Abs, ["attr"] = Attr, ["batch"] = Batch, ["capitalize"] = Capitalize, ["center"] = Center, ["count"] = Length,
-        ["d"] = Default, ["default"] = Default, ["dictsort"] = DictSort, ["e"] = Escape, ["escape"] = Escape, ["first"] = First,
-        ["float"] = Float, ["groupby"] = GroupBy, ["forceescape"] = Escape, ["format"] = Format, ["indent"] = Indent, ["int"] = Int, ["items"] = Items,
-        ["join"] = Join, ["last"] = Last, ["length"] = Length, ["list"] = List, ["lower"] = Lower, ["map"] = Map, ["max"] = Max,
-        ["min"] = Min, ["reject"] = Reject, ["rejectattr"] = RejectAttr, ["replace"] = Replace, ["reverse"] = Reverse,
-        ["round"] = Round, ["safe"] = Safe, ["select"] = Select, ["selectattr"] = SelectAttr, ["slice"] = Slice, ["sort"] = Sort,
-        ["string"] = String, ["striptags"] = StripTags, ["sum"] = Sum, ["title"] = Title, ["tojson"] = ToJson, ["trim"] = Trim,
-        ["truncate"] = Truncate, ["unique"] = Unique, ["upper"] = Upper, ["wordcount"] = WordCount, ["pprint"] = Pprint,
-    };
+    /// <summary>Filters by name, for <c>map('name')</c>, filter blocks and the interpreter: built from the one table of built-ins.</summary>
+    public static readonly IReadOnlyDictionary<string, Func<JinjaValue, JinjaArgs, JinjaValue>> ByName = Syntax.JinjaBuiltins.Filters.ToDictionary(
+        entry => entry.Key,
+        entry => typeof(JinjaFilters).GetMethod(entry.Value, [typeof(JinjaValue), typeof(JinjaArgs)])!.CreateDelegate<Func<JinjaValue, JinjaArgs, JinjaValue>>(),
+        StringComparer.Ordinal);
 
     /// <summary>Applies a filter by name.</summary>
     public static JinjaValue Apply(string name, JinjaValue value, JinjaArgs args) =>

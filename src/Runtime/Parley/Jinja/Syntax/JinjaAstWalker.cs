@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 
-namespace Parley.Generators.Jinja
+namespace Parley.Jinja.Syntax
 {
     /// <summary>
     /// Visits every statement and expression of a template in source order. Checks override the hooks they care about
