@@ -54,6 +54,11 @@ namespace Parley.Generators.Emit
             w.Line("public static string Render(global::System.Text.Json.JsonElement variables)");
             w.Line($"    => {Formatting}.Render(__Render, variables, {L(spec.Bos)}, {L(spec.Eos)});");
             w.Line();
+            w.Line("/// <summary>Renders the template with the full Jinja variable model, under <paramref name=\"options\"/> (limits, the clock of <c>strftime_now</c>).</summary>");
+            w.Line("/// <exception cref=\"global::Parley.TemplateException\">The template raised an exception, hit a run-time error or exceeded a limit.</exception>");
+            w.Line("public static string Render(global::System.Text.Json.JsonElement variables, global::Parley.Jinja.JinjaRenderOptions? options)");
+            w.Line($"    => {Formatting}.Render(__Render, variables, {L(spec.Bos)}, {L(spec.Eos)}, options);");
+            w.Line();
             if (emitInstance)
             {
                 w.Line("/// <summary>");

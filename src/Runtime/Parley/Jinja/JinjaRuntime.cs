@@ -84,6 +84,13 @@ public static class JinjaRuntime
         if (a.IsUndefined || b.IsUndefined) throw UndefinedError();
     }
 
+    /// <summary>Returns <paramref name="value"/> and keeps it in <paramref name="kept"/>: the middle operand of a chained comparison, evaluated once.</summary>
+    public static JinjaValue Keep(JinjaValue value, out JinjaValue kept)
+    {
+        kept = value;
+        return value;
+    }
+
     /// <summary><c>a + b</c>.</summary>
     public static JinjaValue Add(JinjaValue a, JinjaValue b)
     {

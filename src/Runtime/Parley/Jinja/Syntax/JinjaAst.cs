@@ -145,6 +145,19 @@ namespace Parley.Jinja.Syntax
         public JExpr Right { get; set; } = null!;
     }
 
+    /// <summary>
+    /// A chained comparison <c>a &lt; b &lt;= c</c>: <c>(a &lt; b) and (b &lt;= c)</c> with each operand evaluated once,
+    /// stopping at the first false comparison. A single comparison is a <see cref="JBinary"/>.
+    /// </summary>
+    internal sealed class JCompare : JExpr
+    {
+        /// <summary>The operands, one more than <see cref="Ops"/>.</summary>
+        public List<JExpr> Operands { get; } = new();
+
+        /// <summary>The operators between them (<c>==</c>, <c>&lt;</c>, <c>in</c>, <c>not in</c> …).</summary>
+        public List<string> Ops { get; } = new();
+    }
+
     /// <summary><c>a if cond else b</c> (<c>Else</c> may be null).</summary>
     internal sealed class JCond : JExpr
     {

@@ -57,10 +57,16 @@ namespace Parley.Jinja.Syntax
                 return null;
             }
 
+            Report(template, problems, declaredInputs);
+            return template;
+        }
+
+        /// <summary>Adds the problems of a parsed template: unknown filters, tests and functions, and undefined names (warnings).</summary>
+        public static void Report(JTemplate template, List<JinjaProblem> problems, IEnumerable<string>? declaredInputs)
+        {
             var walker = new Walker(problems);
             walker.Body(template.Body);
             UndefinedNames.Report(template, problems, declaredInputs);
-            return template;
         }
 
         /// <summary>Reports filters, tests and functions the runtime does not implement.</summary>

@@ -613,7 +613,8 @@ namespace Parley.Jinja.Syntax
         {
             JinjaToken start = Current;
             JExpr left = ParseMath1();
-            JBinary? lastCompare = null;
+            JBinary? single = null;
+            JCompare? chain = null;
             while (true)
             {
                 string op;
@@ -635,18 +636,26 @@ namespace Parley.Jinja.Syntax
                     return left;
                 }
 
-                // Chained comparisons (a < b < c) mean (a < b) and (b < c).
                 JExpr right = ParseMath1();
-                if (lastCompare is not null)
+                if (chain is not null)
                 {
-                    var next = At(new JBinary { Op = op, Left = lastCompare.Right, Right = right }, start);
-                    left = At(new JBinary { Op = "and", Left = left, Right = next }, start);
-                    lastCompare = next;
+                    chain.Operands.Add(right);
+                    chain.Ops.Add(op);
+                }
+                else if (single is not null)
+                {
+                    // The second comparison of a chain (a < b < c): one node, so b is evaluated once.
+                    chain = At(new JCompare(), start);
+                    chain.Operands.Add(single.Left);
+                    chain.Operands.Add(single.Right);
+                    chain.Operands.Add(right);
+                    chain.Ops.Add(single.Op);
+                    chain.Ops.Add(op);
+                    left = chain;
                 }
                 else
                 {
-                    lastCompare = At(new JBinary { Op = op, Left = left, Right = right }, start);
-                    left = lastCompare;
+                    left = single = At(new JBinary { Op = op, Left = left, Right = right }, start);
                 }
             }
         }
