@@ -18,7 +18,7 @@ namespace Parley.Jinja;
 /// </example>
 public sealed record JinjaLimits
 {
-    /// <summary>The defaults: depth 200, nesting 128, 16 Mi characters of output, 1 Mi items or characters per value, 2 M loop iterations.</summary>
+    /// <summary>The defaults: depth 200, nesting 128, 8 Mi characters of output, 1 Mi items or characters per value, 1 M loop iterations.</summary>
     public static JinjaLimits Default { get; } = new();
 
     /// <summary>Macro and <c>caller()</c> calls in progress at once (recursion depth).</summary>
@@ -28,13 +28,13 @@ public sealed record JinjaLimits
     public int MaxNesting { get; init; } = Syntax.JinjaParser.DefaultMaxNesting;
 
     /// <summary>Characters one rendering (or one captured block) may write.</summary>
-    public int MaxOutputLength { get; init; } = 16 * 1024 * 1024;
+    public int MaxOutputLength { get; init; } = 8 * 1024 * 1024;
 
     /// <summary>Items of a list or characters of a string made by <c>*</c>, <c>+</c>, <c>~</c> or <c>range</c>.</summary>
     public int MaxSequenceLength { get; init; } = 1024 * 1024;
 
     /// <summary>For-loop iterations of one rendering, all loops together.</summary>
-    public long MaxIterations { get; init; } = 2_000_000;
+    public long MaxIterations { get; init; } = 1_000_000;
 }
 
 /// <summary>How a template renders: its <see cref="JinjaLimits"/> and the clock <c>strftime_now</c> reads.</summary>

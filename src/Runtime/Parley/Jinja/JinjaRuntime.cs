@@ -135,10 +135,12 @@ public static class JinjaRuntime
 
     private static string Repeat(string s, long n)
     {
-        if (n > 0) JinjaRenderScope.CheckSequenceLength(s.Length * Math.Min(n, int.MaxValue), "a string");
-        var sb = new StringBuilder();
-        for (long i = 0; i < n; i++) sb.Append(s);
-        return sb.ToString();
+        if (n <= 0 || s.Length == 0) return "";
+        JinjaRenderScope.CheckSequenceLength(s.Length * Math.Min(n, int.MaxValue), "a string");
+        return string.Create((int)(s.Length * n), s, static (span, text) =>
+        {
+            for (int at = 0; at < span.Length; at += text.Length) text.AsSpan().CopyTo(span[at..]);
+        });
     }
 
     /// <summary><c>a / b</c> (always a float).</summary>
