@@ -581,7 +581,9 @@ public static class JinjaTests
         ["sequence"] = (v, _) => v.Kind is JinjaKind.String or JinjaKind.List or JinjaKind.Tuple or JinjaKind.Dict,
         ["odd"] = (v, _) => Integer(v, "odd") % 2 != 0,
         ["even"] = (v, _) => Integer(v, "even") % 2 == 0,
-        ["divisibleby"] = (v, a) => Integer(v, "divisibleby") % a.Get(0, "num").AsInt == 0,
+        ["divisibleby"] = (v, a) => a.Get(0, "num").AsInt is var num && num != 0
+            ? num == -1 || Integer(v, "divisibleby") % num == 0
+            : throw new TemplateException("ZeroDivisionError: integer division or modulo by zero (divisibleby(0))"),
         ["eq"] = (v, a) => v.Equals(a.Get(0, "other")),
         ["equalto"] = (v, a) => v.Equals(a.Get(0, "other")),
         ["=="] = (v, a) => v.Equals(a.Get(0, "other")),
@@ -598,8 +600,8 @@ public static class JinjaTests
         ["ge"] = (v, a) => JinjaRuntime.Compare(v, a.Get(0, "other")) >= 0,
         [">="] = (v, a) => JinjaRuntime.Compare(v, a.Get(0, "other")) >= 0,
         ["in"] = (v, a) => JinjaRuntime.Contains(a.Get(0, "seq"), v),
-        ["lower"] = (v, _) => v.ToString() is var s && s == s.ToLowerInvariant() && s.Any(char.IsLetter),
-        ["upper"] = (v, _) => v.ToString() is var s && s == s.ToUpperInvariant() && s.Any(char.IsLetter),
+        ["lower"] = (v, _) => StringMethods.IsCased(v.ToString(), upper: false),
+        ["upper"] = (v, _) => StringMethods.IsCased(v.ToString(), upper: true),
         ["sameas"] = (v, a) => a.Get(0, "other") is var o && (v.Kind == o.Kind && (v.Kind is JinjaKind.None or JinjaKind.Undefined || (v.Kind == JinjaKind.Bool && v.AsBool == o.AsBool) || v.Equals(o))),
         ["escaped"] = (v, _) => false,
         ["filter"] = (v, _) => v.IsString && JinjaFilters.ByName.ContainsKey(v.AsString),

@@ -527,14 +527,20 @@ public static class JinjaFormatting
         text = null;
         if (!options.ContinueFinalMessage) return state.Output.Length;
         string full = state.Output.ToString();
-        string final = messages[^1].Content.Trim();
+        // transformers' apply_chat_template: find the stripped message (Python's whitespace, not .NET's), and keep the
+        // trailing whitespace the template preserved; cut after the stripped text when the template trimmed it.
+        string message = messages[^1].Content;
+        string final = StringMethods.PyStrip(message);
         int at = full.LastIndexOf(final, StringComparison.Ordinal);
         if (at < 0)
         {
             throw new TemplateException("Template '" + name + "': ContinueFinalMessage needs the final message's content in the output, and the template does not write it as is.", name, messages.Length - 1, messages[^1].Role);
         }
 
-        text = full.Substring(0, at + final.Length);
+        int kept = StringMethods.PyLStrip(message).Length;
+        bool preserved = kept == message.Length && at + kept <= full.Length && full.AsSpan(at, kept).SequenceEqual(message.AsSpan());
+        int end = at + (preserved ? kept : final.Length);
+        text = full.Substring(0, end);
         return text.Length;
     }
 
