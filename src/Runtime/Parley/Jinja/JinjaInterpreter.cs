@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using Parley.Jinja.Syntax;
 
@@ -70,9 +71,10 @@ internal sealed class JinjaInterpreter
         {
             for (Scope? s = this; s is not null; s = s.Parent)
             {
-                if (s._variables.ContainsKey(name))
+                ref JinjaValue slot = ref CollectionsMarshal.GetValueRefOrNullRef(s._variables, name);
+                if (!Unsafe.IsNullRef(ref slot))
                 {
-                    s._variables[name] = value;
+                    slot = value;
                     return;
                 }
             }
@@ -125,7 +127,7 @@ internal sealed class JinjaInterpreter
                     o.Write(t.Text);
                     break;
                 case JOutput output:
-                    Output(output.Expr, scope, o);
+                    Output(output, scope, o);
                     break;
                 case JIf i:
                     for (int b = 0; b < i.Branches.Count; b++)
@@ -199,54 +201,91 @@ internal sealed class JinjaInterpreter
 
         // {{ ... }}: literal text, '~' chains written piece by piece, '+' chains of strings likewise (as the emitter does,
         // so content tracking sees the same writes), anything else as one value.
-        private void Output(JExpr e, Scope scope, JinjaOutput o)
+        // What {{ ... }} writes, worked out once per node: literal text, a '~' chain or a '+' chain, or one value.
+        private sealed class OutputPlan(string? text, string? op, JExpr[] parts, string?[] literals)
         {
+            public string? Text { get; } = text;
+
+            public string? Op { get; } = op;
+
+            public JExpr[] Parts { get; } = parts;
+
+            public string?[] Literals { get; } = literals;
+        }
+
+        private static OutputPlan Plan(JOutput output)
+        {
+            if (output.Cache is OutputPlan plan) return plan;
+            JExpr e = output.Expr;
             if (ConstString(e) is { } text)
             {
-                o.Write(text);
-                return;
+                plan = new OutputPlan(text, null, [], []);
             }
-
-            if (e is JBinary { Op: "+" or "~" } chain && Flatten(chain, chain.Op) is { Count: > 1 } parts)
+            else if (e is JBinary { Op: "+" or "~" } chain && Flatten(chain, chain.Op) is { Count: > 1 } parts)
             {
-                if (chain.Op == "~")
-                {
-                    foreach (JExpr part in parts)
-                    {
-                        if (ConstString(part) is { } literal) o.Write(literal);
-                        else o.Write(Expr(part, scope));
-                    }
+                plan = new OutputPlan(null, chain.Op, [.. parts], [.. parts.Select(ConstString)]);
+            }
+            else
+            {
+                plan = new OutputPlan(null, null, [e], [null]);
+            }
 
-                    return;
-                }
+            output.Cache = plan;
+            return plan;
+        }
 
-                var values = new JinjaValue[parts.Count];
-                bool allStrings = true;
-                for (int k = 0; k < parts.Count; k++)
-                {
-                    if (ConstString(parts[k]) is { } literal)
-                    {
-                        values[k] = JinjaValue.FromString(literal);
-                        continue;
-                    }
-
-                    values[k] = Expr(parts[k], scope);
-                    allStrings &= values[k].IsString;
-                }
-
-                if (allStrings)
-                {
-                    foreach (JinjaValue value in values) o.Write(value);
-                    return;
-                }
-
-                JinjaValue sum = values[0];
-                for (int k = 1; k < values.Length; k++) sum = JinjaRuntime.Add(sum, values[k]);
-                o.Write(sum);
+        // {{ ... }}: literal text, '~' chains written piece by piece, '+' chains of strings likewise (as the emitter does,
+        // so content tracking sees the same writes), anything else as one value.
+        private void Output(JOutput output, Scope scope, JinjaOutput o)
+        {
+            OutputPlan plan = Plan(output);
+            if (plan.Text is not null)
+            {
+                o.Write(plan.Text);
                 return;
             }
 
-            o.Write(Expr(e, scope));
+            JExpr[] parts = plan.Parts;
+            if (plan.Op is null)
+            {
+                o.Write(Expr(parts[0], scope));
+                return;
+            }
+
+            if (plan.Op == "~")
+            {
+                for (int k = 0; k < parts.Length; k++)
+                {
+                    if (plan.Literals[k] is { } literal) o.Write(literal);
+                    else o.Write(Expr(parts[k], scope));
+                }
+
+                return;
+            }
+
+            var values = new JinjaValue[parts.Length];
+            bool allStrings = true;
+            for (int k = 0; k < parts.Length; k++)
+            {
+                if (plan.Literals[k] is { } literal)
+                {
+                    values[k] = JinjaValue.FromString(literal);
+                    continue;
+                }
+
+                values[k] = Expr(parts[k], scope);
+                allStrings &= values[k].IsString;
+            }
+
+            if (allStrings)
+            {
+                foreach (JinjaValue value in values) o.Write(value);
+                return;
+            }
+
+            JinjaValue sum = values[0];
+            for (int k = 1; k < values.Length; k++) sum = JinjaRuntime.Add(sum, values[k]);
+            o.Write(sum);
         }
 
         private static List<JExpr> Flatten(JExpr e, string op)
@@ -378,7 +417,8 @@ internal sealed class JinjaInterpreter
             switch (e)
             {
                 case JConst c:
-                    return c.Value switch
+                    if (c.Cache is StrongBox<JinjaValue> constant) return constant.Value;
+                    JinjaValue value = c.Value switch
                     {
                         bool b => JinjaValue.FromBool(b),
                         long l => JinjaValue.FromInt(l),
@@ -386,6 +426,8 @@ internal sealed class JinjaInterpreter
                         string s => JinjaValue.FromString(s),
                         _ => JinjaValue.None,
                     };
+                    c.Cache = new StrongBox<JinjaValue>(value);
+                    return value;
                 case JName n:
                     if (scope.TryGet(n.Name, out JinjaValue local)) return local;
                     return Functions.TryGetValue(n.Name, out JinjaCallable? function) ? context.GetOr(n.Name, function) : context.Get(n.Name);
@@ -444,7 +486,16 @@ internal sealed class JinjaInterpreter
 
         private JinjaValue Binary(JBinary b, Scope scope)
         {
-            if (ConstString(b) is { } folded) return JinjaValue.FromString(folded);
+            if (b.Op is "+" or "~")
+            {
+                if (b.Cache is string cached) return JinjaValue.FromString(cached);
+                if (ConstString(b) is { } folded)
+                {
+                    b.Cache = folded;
+                    return JinjaValue.FromString(folded);
+                }
+            }
+
             switch (b.Op)
             {
                 case "and":
@@ -561,10 +612,18 @@ internal sealed class JinjaInterpreter
             }
         }
 
-        private JinjaValue Filter(JFilter f, JinjaValue target, Scope scope) =>
-            JinjaFilters.ByName.TryGetValue(f.Name, out var filter)
-                ? filter(target, Args(f.Args, scope, null))
-                : throw new TemplateException("TemplateRuntimeError: No filter named '" + f.Name + "' (template line " + f.Line + ", column " + f.Column + ")");
+        private JinjaValue Filter(JFilter f, JinjaValue target, Scope scope)
+        {
+            if (f.Cache is not Func<JinjaValue, JinjaArgs, JinjaValue> filter)
+            {
+                filter = JinjaFilters.ByName.TryGetValue(f.Name, out var found)
+                    ? found
+                    : throw new TemplateException("TemplateRuntimeError: No filter named '" + f.Name + "' (template line " + f.Line + ", column " + f.Column + ")");
+                f.Cache = filter;
+            }
+
+            return filter(target, Args(f.Args, scope, null));
+        }
 
         private bool Test(JTest t, Scope scope)
         {

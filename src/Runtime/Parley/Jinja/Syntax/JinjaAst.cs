@@ -10,6 +10,12 @@ namespace Parley.Jinja.Syntax
 
         /// <summary>1-based column.</summary>
         public int Column { get; set; }
+
+        /// <summary>
+        /// What a host derived from this node once and reuses on every rendering (the interpreter's constant value,
+        /// filter delegate, flattened output chain); set once, never changed afterwards.
+        /// </summary>
+        public object? Cache { get; set; }
     }
 
     /// <summary>An expression.</summary>
