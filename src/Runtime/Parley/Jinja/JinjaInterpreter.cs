@@ -348,8 +348,13 @@ internal sealed class JinjaInterpreter
         {
             List<JinjaValue> source = JinjaRuntime.Iterate(Expr(f.Iter, scope));
             var frame = new Scope(scope);
-            var targets = new HashSet<string>(StringComparer.Ordinal);
-            JinjaScopes.CollectTargets(f.Target, targets);
+            if (f.Cache is not string[] targets)
+            {
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                JinjaScopes.CollectTargets(f.Target, names);
+                f.Cache = targets = [.. names];
+            }
+
             foreach (string name in targets) frame.Declare(name, default);
             frame.Declare("loop", default);
             DeclareFrame(f.Body, frame);
@@ -416,18 +421,6 @@ internal sealed class JinjaInterpreter
         {
             switch (e)
             {
-                case JConst c:
-                    if (c.Cache is StrongBox<JinjaValue> constant) return constant.Value;
-                    JinjaValue value = c.Value switch
-                    {
-                        bool b => JinjaValue.FromBool(b),
-                        long l => JinjaValue.FromInt(l),
-                        double d => JinjaValue.FromFloat(d),
-                        string s => JinjaValue.FromString(s),
-                        _ => JinjaValue.None,
-                    };
-                    c.Cache = new StrongBox<JinjaValue>(value);
-                    return value;
                 case JName n:
                     if (scope.TryGet(n.Name, out JinjaValue local)) return local;
                     return Functions.TryGetValue(n.Name, out JinjaCallable? function) ? context.GetOr(n.Name, function) : context.Get(n.Name);
@@ -441,6 +434,18 @@ internal sealed class JinjaInterpreter
 
                     if (gi.Index is JConst { Value: string key }) return JinjaRuntime.GetItem(Expr(gi.Target, scope), key);
                     return JinjaRuntime.GetItem(Expr(gi.Target, scope), Expr(gi.Index, scope));
+                case JConst c:
+                    if (c.Cache is StrongBox<JinjaValue> constant) return constant.Value;
+                    JinjaValue value = c.Value switch
+                    {
+                        bool b => JinjaValue.FromBool(b),
+                        long l => JinjaValue.FromInt(l),
+                        double d => JinjaValue.FromFloat(d),
+                        string s => JinjaValue.FromString(s),
+                        _ => JinjaValue.None,
+                    };
+                    c.Cache = new StrongBox<JinjaValue>(value);
+                    return value;
                 case JCall call:
                     return Call(call, scope, null);
                 case JFilter f:
