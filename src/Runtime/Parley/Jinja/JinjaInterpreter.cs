@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using Parley.Jinja.Syntax;
 
@@ -45,22 +44,60 @@ internal sealed class JinjaInterpreter
         return [.. names];
     });
 
-    /// <summary>A frame's variables; lookups walk out to the enclosing frames (the emitter's C# locals and closures).</summary>
+    /// <summary>
+    /// A frame's variables; lookups walk out to the enclosing frames (the emitter's C# locals and closures). Frames hold
+    /// a handful of names, so a linear scan (ordinal equality starts with a reference and a length test) beats hashing.
+    /// </summary>
     private sealed class Scope(Scope? parent)
     {
-        private readonly Dictionary<string, JinjaValue> _variables = new(StringComparer.Ordinal);
+        private string[] _names = new string[4];
+        private JinjaValue[] _values = new JinjaValue[4];
+        private int _count;
 
         public Scope? Parent { get; } = parent;
 
-        public void Declare(string name, JinjaValue value) => _variables[name] = value;
+        private int IndexOf(string name)
+        {
+            string[] names = _names;
+            for (int i = 0; i < _count; i++)
+            {
+                if (string.Equals(names[i], name)) return i;
+            }
 
-        public bool Declares(string name) => _variables.ContainsKey(name);
+            return -1;
+        }
+
+        public void Declare(string name, JinjaValue value)
+        {
+            int i = IndexOf(name);
+            if (i >= 0)
+            {
+                _values[i] = value;
+                return;
+            }
+
+            if (_count == _names.Length)
+            {
+                Array.Resize(ref _names, _count * 2);
+                Array.Resize(ref _values, _count * 2);
+            }
+
+            _names[_count] = name;
+            _values[_count++] = value;
+        }
+
+        public bool Declares(string name) => IndexOf(name) >= 0;
 
         public bool TryGet(string name, out JinjaValue value)
         {
             for (Scope? s = this; s is not null; s = s.Parent)
             {
-                if (s._variables.TryGetValue(name, out value)) return true;
+                int i = s.IndexOf(name);
+                if (i >= 0)
+                {
+                    value = s._values[i];
+                    return true;
+                }
             }
 
             value = default;
@@ -71,15 +108,15 @@ internal sealed class JinjaInterpreter
         {
             for (Scope? s = this; s is not null; s = s.Parent)
             {
-                ref JinjaValue slot = ref CollectionsMarshal.GetValueRefOrNullRef(s._variables, name);
-                if (!Unsafe.IsNullRef(ref slot))
+                int i = s.IndexOf(name);
+                if (i >= 0)
                 {
-                    slot = value;
+                    s._values[i] = value;
                     return;
                 }
             }
 
-            _variables[name] = value;
+            Declare(name, value);
         }
     }
 
