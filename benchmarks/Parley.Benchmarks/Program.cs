@@ -14,6 +14,12 @@ if (args is ["--jinja-check"])
     return;
 }
 
+if (args is ["--jinja-latency"])
+{
+    Parley.Benchmarks.Jinja.JinjaCheck.Latency();
+    return;
+}
+
 if (args is ["--jinja-quick"])
 {
     Parley.Benchmarks.Jinja.JinjaCheck.Quick();

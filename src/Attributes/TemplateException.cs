@@ -29,6 +29,28 @@ public sealed class TemplateException : Exception
     /// <summary>Role of the offending message, when the error is about one.</summary>
     public string? Role { get; }
 
+    /// <summary>
+    /// The <see cref="Parley.Jinja.JinjaLimits"/> property a Jinja rendering exceeded (<c>MaxDepth</c>,
+    /// <c>MaxOutputLength</c>, <c>MaxSequenceLength</c>, <c>MaxIterations</c>, <c>MaxNesting</c>), or null for other errors.
+    /// </summary>
+    public string? Limit { get; private init; }
+
+    /// <summary>1-based template line where the error arose, or 0 when unknown.</summary>
+    public int Line { get; private init; }
+
+    /// <summary>1-based template column where the error arose, or 0 when unknown.</summary>
+    public int Column { get; private init; }
+
+    internal static TemplateException ForLimit(string message, string limit) => new(message) { Limit = limit };
+
+    /// <summary>This error at a template position (the message says where).</summary>
+    internal TemplateException At(int line, int column) =>
+        new(Message + " (template line " + line + ", column " + column + ")", this) { Limit = Limit, Line = line, Column = column };
+
+    /// <summary>This error, its message prefixed with the template's name.</summary>
+    internal TemplateException ForTemplate(string template) =>
+        new("Template '" + template + "': " + Message, template, -1, null) { Limit = Limit, Line = Line, Column = Column };
+
     /// <summary>The error for a role that the template does not declare.</summary>
     /// <param name="template">The template's class name.</param>
     /// <param name="messageIndex">Index of the message in the conversation.</param>

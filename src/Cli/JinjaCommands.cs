@@ -11,7 +11,7 @@ internal static class JinjaCommands
         var template = new Option<string>("--template") { Description = "A built-in Jinja template (qwen3, llama3.1, gemma3, deepseek-v3), a tokenizer_config.json (its chat_template, bos_token, eos_token) or a .jinja file.", Required = true };
         var vars = new Option<string>("--vars") { Description = "A JSON file with the variables: messages (any fields), tools, documents, add_generation_prompt, custom flags.", Required = true };
         var command = new Command("render", """
-            Renders a model's Jinja chat template exactly as HF transformers' apply_chat_template does, compiled to C# first.
+            Renders a model's Jinja chat template exactly as HF transformers' apply_chat_template does (interpreted; built-in templates run compiled).
             Example: parley render --template Qwen3/tokenizer_config.json --vars conversation.json
             """)
         { template, vars };

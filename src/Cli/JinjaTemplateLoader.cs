@@ -1,26 +1,31 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.Loader;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Parley.Generators.Jinja;
+using Parley.Jinja;
+using Parley.Jinja.Syntax;
 
 namespace Parley.Cli;
 
-/// <summary>A Jinja template compiled at run time: the generator's emitter, compiled in memory by Roslyn.</summary>
-internal sealed record LoadedJinjaTemplate(IChatTemplate Template, Func<System.Text.Json.JsonElement, string> Render);
+/// <summary>How a template file is made runnable: interpreted (no compile step) or compiled with Roslyn.</summary>
+internal enum JinjaMode
+{
+    /// <summary><see cref="JinjaTemplate.Parse"/>: for one-shot commands, where compile time would dominate.</summary>
+    Interpreted,
+
+    /// <summary>The generator's emitter compiled in memory: for commands that format many rows.</summary>
+    Compiled,
+}
 
 /// <summary>
-/// Loads a chat template from a <c>tokenizer_config.json</c> or a <c>.jinja</c> file and compiles it with the same
-/// front end and emitter the source generator uses (the Regex-generator / RegexOptions.Compiled split). Compiled
-/// assemblies are cached by the hash of their source, so a template is compiled once per machine.
+/// Loads a chat template from a <c>tokenizer_config.json</c> or a <c>.jinja</c> file, either for the interpreter or
+/// compiled with the front end and emitter the source generator uses (the RegexInterpreter / RegexOptions.Compiled
+/// split). Both give a <see cref="JinjaTemplate"/> with the same output, ranges and limits.
 /// </summary>
 internal static class JinjaTemplateLoader
 {
-    private const string ClassName = "CompiledTemplate";
-    private const string Namespace = "Parley.RunTime";
-
     /// <summary>Reads the template text and its BOS/EOS from a file.</summary>
     /// <exception cref="CliInputException">The file holds no chat template.</exception>
     public static (string Template, string? Bos, string? Eos) Read(string path)
@@ -44,9 +49,9 @@ internal static class JinjaTemplateLoader
     private static string Describe(string path, JinjaProblem p) =>
         $"{path}:{p.Line}:{p.Column}: {(p.IsWarning ? "warning: " : "")}{p.Kind}: {p.Message}";
 
-    /// <summary>Compiles (or loads from the cache) the template in <paramref name="path"/>.</summary>
+    /// <summary>Reads the template in <paramref name="path"/> for the interpreter or compiles it (once per process and template).</summary>
     /// <exception cref="CliInputException">The template has errors (listed with their positions).</exception>
-    public static LoadedJinjaTemplate Load(string path)
+    public static JinjaTemplate Load(string path, JinjaMode mode)
     {
         var (template, bos, eos) = Read(path);
         // Undefined-name warnings do not stop rendering: the variables file may well supply the name.
@@ -56,36 +61,75 @@ internal static class JinjaTemplateLoader
             throw new CliInputException(string.Join(Environment.NewLine, errors.Select(p => Describe(path, p))));
         }
 
-        string source = JinjaCompiler.GenerateSource(template, ClassName, Namespace, bos, eos);
-        Assembly assembly = LoadCached(source);
-        Type type = assembly.GetType($"{Namespace}.{ClassName}", throwOnError: true)!;
-        var instance = (IChatTemplate)type.GetProperty("Instance", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
-        var render = type.GetMethod("Render", BindingFlags.Public | BindingFlags.Static, [typeof(System.Text.Json.JsonElement)])!
-            .CreateDelegate<Func<System.Text.Json.JsonElement, string>>();
-        return new LoadedJinjaTemplate(instance, render);
-    }
-
-    private static Assembly LoadCached(string source)
-    {
-        string hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(source + typeof(ChatMessage).Assembly.ManifestModule.ModuleVersionId)))[..32];
-        string directory = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "parley", "templates");
-        string file = Path.Combine(directory, $"template-{hash}.dll");
-        if (!File.Exists(file))
+        var options = new JinjaTemplateOptions { Name = Path.GetFileName(path), Bos = bos, Eos = eos };
+        try
         {
-            Directory.CreateDirectory(directory);
-            byte[] image = Compile(source, $"ParleyTemplate_{hash}");
-            string temporary = file + "." + Environment.ProcessId + ".tmp";
-            File.WriteAllBytes(temporary, image);
-            File.Move(temporary, file, overwrite: true);
+            return mode == JinjaMode.Interpreted ? JinjaTemplate.Parse(template, options) : CompiledJinjaTemplates.Compile(template, options);
+        }
+        catch (TemplateException e)
+        {
+            throw new CliInputException($"{path}:{e.Line}:{e.Column}: {e.Message}");
+        }
+    }
+}
+
+/// <summary>
+/// Jinja templates compiled at run time: the generator's emitter, compiled by Roslyn in memory and loaded into a
+/// collectible load context (nothing is written to disk). Compiled render methods are cached in-process by the hash of
+/// their source, so a template is compiled once per process whatever its special tokens.
+/// </summary>
+internal static class CompiledJinjaTemplates
+{
+    private const string Namespace = "Parley.RunTime";
+    private static readonly ConcurrentDictionary<string, Lazy<JinjaRenderer>> Cache = new(StringComparer.Ordinal);
+
+    /// <summary>Compiles (or takes from the cache) <paramref name="template"/>.</summary>
+    /// <exception cref="TemplateException">The template has an error (see <see cref="JinjaCompiler.Check"/>).</exception>
+    public static JinjaTemplate Compile(string template, JinjaTemplateOptions options)
+    {
+        string source;
+        try
+        {
+            source = JinjaCompiler.GenerateSource(template, "CompiledTemplate", Namespace);
+        }
+        catch (JinjaSyntaxException e)
+        {
+            throw new TemplateException($"Template '{options.Name}' (line {e.Line}, column {e.Column}): {e.Message}");
         }
 
-        return AssemblyLoadContext.Default.LoadFromAssemblyPath(file);
+        string hash = Hash(source);
+        JinjaRenderer render = Cache.GetOrAdd(hash, h => new Lazy<JinjaRenderer>(() => Load([source], h)[0])).Value;
+        return JinjaTemplate.FromRenderer(render, options);
     }
 
-    private static byte[] Compile(string source, string assemblyName) =>
-        JinjaCompiler.CompileToImage([source], assemblyName, PlatformReferences());
+    /// <summary>Compiles many templates into one assembly (one Roslyn run): the conformance suite's way.</summary>
+    public static IReadOnlyList<JinjaTemplate> CompileAll(IReadOnlyList<(string Template, JinjaTemplateOptions Options)> templates)
+    {
+        var sources = templates.Select((t, i) => JinjaCompiler.GenerateSource(t.Template, "CompiledTemplate" + i, Namespace)).ToList();
+        IReadOnlyList<JinjaRenderer> renders = Load(sources, Hash(string.Concat(sources)));
+        return templates.Select((t, i) => JinjaTemplate.FromRenderer(renders[i], t.Options)).ToList();
+    }
 
-    /// <summary>The running platform's assemblies and Parley.Attributes: what a generated template class references.</summary>
+    private static string Hash(string source) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(source + typeof(ChatMessage).Assembly.ManifestModule.ModuleVersionId)))[..32];
+
+    private static IReadOnlyList<JinjaRenderer> Load(IReadOnlyList<string> sources, string hash)
+    {
+        byte[] image = JinjaCompiler.CompileToImage(sources, $"ParleyTemplate_{hash}", PlatformReferences());
+        var context = new AssemblyLoadContext($"ParleyTemplate_{hash}", isCollectible: true);
+        Assembly assembly = context.LoadFromStream(new MemoryStream(image));
+        var renders = new List<JinjaRenderer>();
+        for (int i = 0; i < sources.Count; i++)
+        {
+            string name = sources.Count == 1 && assembly.GetType($"{Namespace}.CompiledTemplate") is not null ? "CompiledTemplate" : "CompiledTemplate" + i;
+            Type type = assembly.GetType($"{Namespace}.{name}", throwOnError: true)!;
+            renders.Add(type.GetMethod("__Render", BindingFlags.NonPublic | BindingFlags.Static)!.CreateDelegate<JinjaRenderer>());
+        }
+
+        return renders;
+    }
+
+    /// <summary>The running platform's assemblies and Parley: what a generated template class references.</summary>
     private static IEnumerable<string> PlatformReferences() =>
         ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).Append(typeof(ChatMessage).Assembly.Location);
 }

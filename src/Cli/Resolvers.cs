@@ -10,7 +10,7 @@ internal static class Resolvers
     public static IChatTemplate Template(string name)
     {
         if (BuiltInTemplates.Find(name) is { } builtIn) return builtIn;
-        if (File.Exists(name)) return JinjaTemplateLoader.Load(name).Template;
+        if (File.Exists(name)) return JinjaTemplateLoader.Load(name, JinjaMode.Compiled);
         throw new CliInputException($"--template '{name}': not a built-in template ({string.Join(", ", BuiltInTemplates.Names)}) nor a tokenizer_config.json or .jinja file.");
     }
 
@@ -37,7 +37,7 @@ internal static class Resolvers
 
     /// <summary>
     /// The full-variable-model renderer (<c>Render(JsonElement)</c>) of a built-in Jinja template by name, or of a
-    /// tokenizer_config.json / .jinja file compiled at run time.
+    /// tokenizer_config.json / .jinja file, interpreted (one rendering: compiling would cost more than it saves).
     /// </summary>
     public static Func<System.Text.Json.JsonElement, string> Renderer(string name)
     {
@@ -54,7 +54,7 @@ internal static class Resolvers
             };
         }
 
-        return JinjaTemplateLoader.Load(name).Render;
+        return JinjaTemplateLoader.Load(name, JinjaMode.Interpreted).Render;
     }
 
     /// <summary>Prompt/completion rows become a user and an assistant message; pre-formatted text cannot be re-templated.</summary>

@@ -128,7 +128,7 @@ internal static class TrainConfig
 
         try
         {
-            return JinjaTemplateLoader.Load(file).Template;
+            return JinjaTemplateLoader.Load(file, JinjaMode.Compiled);
         }
         catch (CliInputException e)
         {

@@ -174,7 +174,7 @@ namespace Parley.Generators
                 {
                     source = JinjaClassEmitter.Emit(spec, emitInstance);
                 }
-                catch (Jinja.JinjaSyntaxException e)
+                catch (Parley.Jinja.Syntax.JinjaSyntaxException e)
                 {
                     // The checks passed, so this is a gap in the emitter: say so at the class rather than crash the build.
                     output.ReportDiagnostic(Diagnostic.Create(Diagnostics.DiagnosticDescriptors.JinjaUnsupported, null, spec.ClassName,

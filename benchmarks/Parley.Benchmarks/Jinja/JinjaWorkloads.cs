@@ -5,11 +5,12 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Parley.Benchmarks.Tokenization;
 using Parley.Generators.Jinja;
+using Parley.Jinja.Syntax;
 
 namespace Parley.Benchmarks.Jinja;
 
 /// <summary>One template and conversation: the variables as JSON, the messages, and the compiled template.</summary>
-public sealed record JinjaWorkload(string Label, int Messages, JsonElement Variables, ChatMessage[] Chat, bool AddGenerationPrompt, bool PlainMessages, IChatTemplate Template, Func<JsonElement, string> Render);
+public sealed record JinjaWorkload(string Label, int Messages, JsonElement Variables, ChatMessage[] Chat, bool AddGenerationPrompt, bool PlainMessages, IChatTemplate Template, Func<JsonElement, string> Render, Parley.Jinja.JinjaTemplate Interpreted, string Source);
 
 /// <summary>
 /// The workloads of <c>benchmarks/peers/jinja-workloads.json</c> (shared with <c>jinja_python.py</c> and
@@ -94,7 +95,14 @@ public static class JinjaWorkloads
                 // TryFormat passes messages, add_generation_prompt and the declared special tokens only.
                 bool plain = data.EnumerateObject().All(p => p.Name is "messages" or "add_generation_prompt" or "bos_token" or "eos_token");
                 int count = int.Parse(conversation.Name, System.Globalization.CultureInfo.InvariantCulture);
-                result[templates[i].Label + "/" + count] = new JinjaWorkload(templates[i].Label, count, json, chat, addGenerationPrompt, plain, template, render);
+                string source = templates[i].Case.GetProperty("chat_template").GetString()!;
+                var interpreted = Parley.Jinja.JinjaTemplate.Parse(source, new Parley.Jinja.JinjaTemplateOptions
+                {
+                    Name = templates[i].Label,
+                    Bos = data.TryGetProperty("bos_token", out JsonElement b) ? b.GetString() : null,
+                    Eos = data.TryGetProperty("eos_token", out JsonElement e) ? e.GetString() : null,
+                });
+                result[templates[i].Label + "/" + count] = new JinjaWorkload(templates[i].Label, count, json, chat, addGenerationPrompt, plain, template, render, interpreted, source);
             }
         }
 

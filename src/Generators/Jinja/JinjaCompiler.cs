@@ -1,3 +1,4 @@
+using Parley.Jinja.Syntax;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -20,7 +21,7 @@ namespace Parley.Generators.Jinja
     /// // compile with Roslyn against Parley.Attributes, load, call Compiled.Render(variables)
     /// </code>
     /// </example>
-    public static class JinjaCompiler
+    internal static class JinjaCompiler
     {
         /// <summary>
         /// Every problem of <paramref name="template"/> with its line and column: errors, and warnings
@@ -76,6 +77,6 @@ namespace Parley.Generators.Jinja
         /// (strings or <c>{"content": ...}</c>). Returns null on success, else what is wrong.
         /// </summary>
         public static string? ReadTokenizerConfig(string json, string? name, out string template, out string? bos, out string? eos) =>
-            JinjaTemplateParser.ReadTokenizerConfig(json, name, out template, out bos, out eos);
+            TokenizerConfigReader.Read(json, name, out template, out bos, out eos);
     }
 }

@@ -1,3 +1,4 @@
+using Parley.Jinja.Syntax;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
@@ -11,7 +12,7 @@ namespace Parley.Generators.Jinja
     /// template text as string literals, variables as C# locals resolved at compile time, loops as <c>for</c>
     /// statements, macros as lambdas, and filters, tests and operators as direct calls into <c>Parley.Jinja</c>.
     /// </summary>
-    public sealed class JinjaEmitter
+    internal sealed class JinjaEmitter
     {
         private const string V = "global::Parley.Jinja.JinjaValue";
         private const string R = "global::Parley.Jinja.JinjaRuntime";
@@ -28,6 +29,10 @@ namespace Parley.Generators.Jinja
         private int _indent;
         private int _counter;
         private Frame _frame;
+
+        // The local holding the position of the statement running (line in the high 32 bits): each method (the render
+        // method, each macro lambda) has its own, read only when a limit error passes its catch.
+        private string _pos = "__pos";
 
         private sealed class Frame
         {
@@ -74,9 +79,9 @@ namespace Parley.Generators.Jinja
         /// The C# statements of the method <c>static void {name}(JinjaContext __ctx, JinjaOutput __o)</c> rendering
         /// <paramref name="template"/>, indented by <paramref name="indent"/> levels.
         /// </summary>
-        public static string EmitRenderMethod(JinjaTemplate template, string methodName, int indent)
+        public static string EmitRenderMethod(JTemplate template, string methodName, int indent)
         {
-            var emitter = new JinjaEmitter(indent + 1);
+            var emitter = new JinjaEmitter(indent + 2);
             emitter.DeclareFrameLocals(template.Body, emitter._frame, fromContext: true);
             int declarationsEnd = emitter._body.Length;
             emitter.Body(template.Body);
@@ -85,13 +90,18 @@ namespace Parley.Generators.Jinja
             string pad = new string(' ', indent * 4);
             text.Append(pad).Append("private static void ").Append(methodName).Append("(global::Parley.Jinja.JinjaContext __ctx, ").Append(Out).Append(" __o)\n");
             text.Append(pad).Append("{\n");
+            text.Append(pad).Append("    long __pos = 0;\n");
+            text.Append(pad).Append("    try\n");
+            text.Append(pad).Append("    {\n");
             text.Append(statements, 0, declarationsEnd);
             foreach (KeyValuePair<string, string> free in emitter._free)
             {
-                text.Append(pad).Append("    ").Append(V).Append(' ').Append(free.Value).Append(" = __ctx.Get(").Append(Literal(free.Key)).Append(");\n");
+                text.Append(pad).Append("        ").Append(V).Append(' ').Append(free.Value).Append(" = __ctx.Get(").Append(Literal(free.Key)).Append(");\n");
             }
 
             text.Append(statements, declarationsEnd, statements.Length - declarationsEnd);
+            text.Append(pad).Append("    }\n");
+            AppendLimitCatch(text, pad + "    ", "__pos");
             text.Append(pad).Append("}\n");
             foreach (string field in emitter._statics)
             {
@@ -102,6 +112,35 @@ namespace Parley.Generators.Jinja
         }
 
         private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
+
+        // A limit error (depth, output, sizes, iterations) leaves the method with the position of the statement it hit.
+        private static void AppendLimitCatch(StringBuilder text, string pad, string pos)
+        {
+            text.Append(pad).Append("catch (global::Parley.TemplateException __e) when (__e.Limit is not null && __e.Line == 0)\n");
+            text.Append(pad).Append("{\n");
+            text.Append(pad).Append("    throw ").Append(R).Append(".AtPosition(__e, ").Append(pos).Append(");\n");
+            text.Append(pad).Append("}\n");
+        }
+
+        // `__pos = (line << 32) | column; // {% tag %}`: where a limit error is reported, and the way back to the template.
+        private void Position(JStmt s)
+        {
+            string? tag = s switch
+            {
+                JOutput => "{{ ... }}",
+                JIf => "{% if %}",
+                JFor => "{% for %}",
+                JSet => "{% set %}",
+                JMacro m => "{% macro " + m.Name + " %}",
+                JCallBlock => "{% call %}",
+                JFilterBlock => "{% filter %}",
+                JGeneration => "{% generation %}",
+                JWith => "{% with %}",
+                _ => null,
+            };
+            if (tag is null) return;
+            Line(_pos + " = (" + s.Line.ToString(CultureInfo.InvariantCulture) + "L << 32) | " + s.Column.ToString(CultureInfo.InvariantCulture) + "; // " + s.Line.ToString(CultureInfo.InvariantCulture) + ":" + s.Column.ToString(CultureInfo.InvariantCulture) + " " + tag);
+        }
 
         private void Line(string line)
         {
@@ -147,47 +186,9 @@ namespace Parley.Generators.Jinja
 
         // ---- frames and names ----
 
-        private static void CollectAssigned(List<JStmt> body, HashSet<string> names)
-        {
-            foreach (JStmt s in body)
-            {
-                switch (s)
-                {
-                    case JSet set:
-                        CollectTargets(set.Target, names);
-                        if (set.Body is not null) CollectAssigned(set.Body, names);
-                        break;
-                    case JMacro macro:
-                        names.Add(macro.Name);
-                        break;
-                    case JIf i:
-                        foreach (var b in i.Branches) CollectAssigned(b.Value, names);
-                        if (i.Else is not null) CollectAssigned(i.Else, names);
-                        break;
-                    case JFor f:
-                        if (f.Else is not null) CollectAssigned(f.Else, names);
-                        break;
-                    case JFilterBlock fb:
-                        CollectAssigned(fb.Body, names);
-                        break;
-                    case JGeneration g:
-                        CollectAssigned(g.Body, names);
-                        break;
-                }
-            }
-        }
+        private static void CollectAssigned(List<JStmt> body, HashSet<string> names) => JinjaScopes.CollectAssigned(body, names);
 
-        private static void CollectTargets(JExpr target, HashSet<string> names)
-        {
-            if (target is JName n)
-            {
-                names.Add(n.Name);
-            }
-            else if (target is JList l)
-            {
-                foreach (JExpr item in l.Items) CollectTargets(item, names);
-            }
-        }
+        private static void CollectTargets(JExpr target, HashSet<string> names) => JinjaScopes.CollectTargets(target, names);
 
         // Declares the frame's assigned names as locals, initialised from the enclosing scope (or the context).
         private void DeclareFrameLocals(List<JStmt> body, Frame frame, bool fromContext)
@@ -242,6 +243,7 @@ namespace Parley.Generators.Jinja
 
         private void Stmt(JStmt s)
         {
+            Position(s);
             string o = _frame.Output;
             switch (s)
             {
@@ -396,16 +398,26 @@ namespace Parley.Generators.Jinja
                 sum = R + ".Add(" + sum + ", " + operand + ")";
             }
 
-            Open(checks.Count == 0 ? "if (true)" : "if (" + string.Join(" && ", checks) + ")");
-            foreach (string name in names)
+            if (checks.Count == 0)
             {
-                Line(o + ".Write(" + name + ");");
+                foreach (string name in names)
+                {
+                    Line(o + ".Write(" + name + ");");
+                }
             }
+            else
+            {
+                Open("if (" + string.Join(" && ", checks) + ")");
+                foreach (string name in names)
+                {
+                    Line(o + ".Write(" + name + ");");
+                }
 
-            Close();
-            Open("else");
-            Line(o + ".Write(" + sum + ");");
-            Close();
+                Close();
+                Open("else");
+                Line(o + ".Write(" + sum + ");");
+                Close();
+            }
             _indent--;
             Line("}");
         }
@@ -498,6 +510,7 @@ namespace Parley.Generators.Jinja
                 Line("var " + items + " = new global::System.Collections.Generic.List<" + V + ">();");
                 string element = Temp("e");
                 Open("foreach (var " + element + " in " + source + ")");
+                Line("global::Parley.Jinja.JinjaRenderScope.CountIteration();");
                 Assign(f.Target, element);
                 Line("if (" + Truthy(f.Filter) + ") " + items + ".Add(" + element + ");");
                 Close();
@@ -511,6 +524,7 @@ namespace Parley.Generators.Jinja
             Open("for (int " + index + " = 0; " + index + " < " + items + ".Count; " + index + "++)");
             int indexAt = _body.Length;
             string indexPad = new string(' ', _indent * 4);
+            Line("global::Parley.Jinja.JinjaRenderScope.CountIteration();");
             var info = new LoopInfo(index, items, inline: !assigned.Contains("loop"));
             _loops[loopLocal] = info;
             Assign(f.Target, items + "[" + index + "]");
@@ -543,7 +557,11 @@ namespace Parley.Generators.Jinja
             var saved = new StringBuilder(_body.ToString());
             _body.Clear();
             int savedIndent = _indent;
+            string savedPos = _pos;
+            _pos = Temp("pos");
             _indent = 1;
+            Line("long " + _pos + " = 0;");
+            Open("try");
             var frame = new Frame(_frame, output);
             _frame = frame;
             for (int k = 0; k < parameters.Count; k++)
@@ -569,6 +587,11 @@ namespace Parley.Generators.Jinja
             Line("var " + output + " = new " + Out + "();");
             Body(body);
             Line("return " + V + ".FromString(" + output + ".ToString());");
+            Close();
+            var limitCatch = new StringBuilder();
+            AppendLimitCatch(limitCatch, new string(' ', _indent * 4), _pos);
+            _body.Append(limitCatch);
+            _pos = savedPos;
             _frame = frame.Parent!;
             string lambdaBody = _body.ToString();
             _body.Clear();
@@ -618,7 +641,7 @@ namespace Parley.Generators.Jinja
                 case JConst c:
                     return Const(c.Value);
                 case JName n:
-                    if (!IsLocal(n.Name) && JinjaChecks.Functions.TryGetValue(n.Name, out string? function) && !_free.ContainsKey(n.Name))
+                    if (!IsLocal(n.Name) && JinjaBuiltins.Functions.TryGetValue(n.Name, out string? function) && !_free.ContainsKey(n.Name))
                     {
                         return "__ctx.GetOr(" + Literal(n.Name) + ", " + R + "." + function + ")";
                     }
@@ -662,14 +685,10 @@ namespace Parley.Generators.Jinja
                             : "(" + left + " is var " + t + " && " + t + ".IsTrue ? " + t + " : " + right + ")";
                     }
 
-                    string method = b.Op switch
-                    {
-                        "+" => "Add", "-" => "Subtract", "*" => "Multiply", "/" => "Divide", "//" => "FloorDivide", "%" => "Modulo",
-                        "**" => "Power", "~" => "Concat", "==" => "Eq", "!=" => "Ne", "<" => "Lt", "<=" => "Le", ">" => "Gt",
-                        ">=" => "Ge", "in" => "In", "not in" => "NotIn",
-                        _ => throw new JinjaSyntaxException("Unknown operator '" + b.Op + "'", b.Line, b.Column),
-                    };
+                    string method = OperatorMethod(b.Op, b);
                     return R + "." + method + "(" + Expr(b.Left) + ", " + Expr(b.Right) + ")";
+                case JCompare chain:
+                    return Compare(chain, 0, Expr(chain.Operands[0]));
                 case JCond cond:
                     return "(" + Truthy(cond.Test) + " ? " + Expr(cond.Then) + " : " + (cond.Else is null ? V + ".Undefined" : Expr(cond.Else)) + ")";
                 case JList l:
@@ -680,6 +699,25 @@ namespace Parley.Generators.Jinja
                     throw new JinjaSyntaxException("Unexpected expression", e.Line, e.Column);
             }
         }
+
+        // a < b < c as (a < b) and (b < c) with b evaluated once: JinjaRuntime.Keep hands it to the next comparison.
+        private string Compare(JCompare chain, int k, string left)
+        {
+            string right = Expr(chain.Operands[k + 1]);
+            if (k + 1 == chain.Ops.Count) return R + "." + OperatorMethod(chain.Ops[k], chain) + "(" + left + ", " + right + ")";
+            string kept = Temp("m");
+            string t = Temp("t");
+            return "(" + R + "." + OperatorMethod(chain.Ops[k], chain) + "(" + left + ", " + R + ".Keep(" + right + ", out var " + kept + ")) is var " + t
+                + " && !" + t + ".IsTrue ? " + t + " : " + Compare(chain, k + 1, kept) + ")";
+        }
+
+        private static string OperatorMethod(string op, JinjaNode at) => op switch
+        {
+            "+" => "Add", "-" => "Subtract", "*" => "Multiply", "/" => "Divide", "//" => "FloorDivide", "%" => "Modulo",
+            "**" => "Power", "~" => "Concat", "==" => "Eq", "!=" => "Ne", "<" => "Lt", "<=" => "Le", ">" => "Gt",
+            ">=" => "Ge", "in" => "In", "not in" => "NotIn",
+            _ => throw new JinjaSyntaxException("Unknown operator '" + op + "'", at.Line, at.Column),
+        };
 
         // The for loop whose body is being emitted and whose variable `loop` names here (not a macro parameter or a
         // `set` of that name), if any.
@@ -768,7 +806,7 @@ namespace Parley.Generators.Jinja
             {
                 case JGetAttr a:
                     return R + ".CallMethod(" + Expr(a.Target) + ", " + Literal(a.Attr) + ", " + args + ")";
-                case JName n when !IsLocal(n.Name) && JinjaChecks.Functions.TryGetValue(n.Name, out string? function) && !_free.ContainsKey(n.Name):
+                case JName n when !IsLocal(n.Name) && JinjaBuiltins.Functions.TryGetValue(n.Name, out string? function) && !_free.ContainsKey(n.Name):
                     return R + "." + function + "(" + args + ")";
                 default:
                     return R + ".Invoke(" + Expr(call.Callee) + ", " + args + ")";
@@ -777,7 +815,7 @@ namespace Parley.Generators.Jinja
 
         private string FilterCall(JFilter f, string target)
         {
-            string method = JinjaChecks.Filters.TryGetValue(f.Name, out string? m) ? m : throw new JinjaSyntaxException("No filter named '" + f.Name + "'", f.Line, f.Column);
+            string method = JinjaBuiltins.Filters.TryGetValue(f.Name, out string? m) ? m : throw new JinjaSyntaxException("No filter named '" + f.Name + "'", f.Line, f.Column);
             return "global::Parley.Jinja.JinjaFilters." + method + "(" + target + ", " + ArgsExpr(f.Args, null) + ")";
         }
 

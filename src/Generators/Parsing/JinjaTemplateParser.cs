@@ -1,3 +1,4 @@
+using Parley.Jinja.Syntax;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -79,7 +80,7 @@ namespace Parley.Generators.Parsing
             int templateOffset = -1;
             if (file.Path.EndsWith(".json", System.StringComparison.OrdinalIgnoreCase))
             {
-                string? error = ReadTokenizerConfig(file.Text, request.TemplateName, out source, out string? fileBos, out string? fileEos, out templateOffset);
+                string? error = Parley.Jinja.Syntax.TokenizerConfigReader.Read(file.Text, request.TemplateName, out source, out string? fileBos, out string? fileEos, out templateOffset);
                 if (error is not null)
                 {
                     diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.JinjaFileInvalid, request.PathLocation, new EquatableArray<string>(new[] { request.Path, request.ClassName, error })));
@@ -122,7 +123,7 @@ namespace Parley.Generators.Parsing
         private static bool Check(string source, string className, List<DiagnosticInfo> diagnostics, System.Func<int, int, int, Location> locate, EquatableArray<string> inputs)
         {
             var problems = new List<JinjaProblem>();
-            JinjaTemplate? template = JinjaChecks.Check(source, problems, inputs);
+            JTemplate? template = JinjaChecks.Check(source, problems, inputs);
             foreach (JinjaProblem problem in problems)
             {
                 DiagnosticDescriptor descriptor = problem.Kind switch
@@ -281,225 +282,6 @@ namespace Parley.Generators.Parsing
 
             int end = StringLiteralOffsets.Map(token.Text, value, System.Math.Min(value.Length, valueOffset + length)) ?? tokenOffset.Value;
             return Location.Create(token.SyntaxTree, TextSpan.FromBounds(token.SpanStart + tokenOffset.Value, token.SpanStart + System.Math.Max(end, tokenOffset.Value)));
-        }
-
-        // ---- tokenizer_config.json ----
-
-        internal static string? ReadTokenizerConfig(string json, string? name, out string template, out string? bos, out string? eos) =>
-            ReadTokenizerConfig(json, name, out template, out bos, out eos, out _);
-
-        // templateOffset: the file offset of the template string's opening quote (-1 when not found).
-        internal static string? ReadTokenizerConfig(string json, string? name, out string template, out string? bos, out string? eos, out int templateOffset)
-        {
-            template = "";
-            bos = eos = null;
-            templateOffset = -1;
-            object? root;
-            var reader = new MiniJson(json);
-            try
-            {
-                root = reader.Parse();
-            }
-            catch (System.FormatException e)
-            {
-                return "not valid JSON (" + e.Message + ")";
-            }
-
-            if (root is not Dictionary<string, object?> config)
-            {
-                return "not a JSON object";
-            }
-
-            bos = TokenText(config, "bos_token");
-            eos = TokenText(config, "eos_token");
-            config.TryGetValue("chat_template", out object? chatTemplate);
-            switch (chatTemplate)
-            {
-                case string text:
-                    template = text;
-                    templateOffset = reader.StartOf(text);
-                    return null;
-                case List<object?> named:
-                    string wanted = name ?? "default";
-                    foreach (object? item in named)
-                    {
-                        if (item is Dictionary<string, object?> entry && entry.TryGetValue("name", out object? n) && n as string == wanted && entry.TryGetValue("template", out object? t) && t is string s)
-                        {
-                            template = s;
-                            templateOffset = reader.StartOf(s);
-                            return null;
-                        }
-                    }
-
-                    return "no chat template named '" + wanted + "' in its list of templates";
-                default:
-                    return "no 'chat_template' string or list of named templates";
-            }
-        }
-
-        private static string? TokenText(Dictionary<string, object?> config, string key) =>
-            config.TryGetValue(key, out object? value) ? value switch
-            {
-                string s => s,
-                Dictionary<string, object?> d when d.TryGetValue("content", out object? c) => c as string,
-                _ => null,
-            } : null;
-
-        private sealed class MiniJson
-        {
-            private readonly string _s;
-            private int _p;
-            private readonly List<KeyValuePair<string, int>> _stringStarts = new();
-
-            public MiniJson(string s) => _s = s;
-
-            /// <summary>Where the string value (this very instance) started in the text: its opening quote, or -1.</summary>
-            public int StartOf(string value)
-            {
-                foreach (KeyValuePair<string, int> start in _stringStarts)
-                {
-                    if (ReferenceEquals(start.Key, value)) return start.Value;
-                }
-
-                return -1;
-            }
-
-            public object? Parse()
-            {
-                object? value = Value();
-                Ws();
-                if (_p != _s.Length) throw new System.FormatException("trailing text at " + _p);
-                return value;
-            }
-
-            private void Ws()
-            {
-                while (_p < _s.Length && char.IsWhiteSpace(_s[_p])) _p++;
-            }
-
-            private object? Value()
-            {
-                Ws();
-                if (_p >= _s.Length) throw new System.FormatException("unexpected end");
-                char c = _s[_p];
-                switch (c)
-                {
-                    case '{':
-                        _p++;
-                        var obj = new Dictionary<string, object?>();
-                        Ws();
-                        if (_s[_p] == '}')
-                        {
-                            _p++;
-                            return obj;
-                        }
-
-                        while (true)
-                        {
-                            Ws();
-                            string key = String();
-                            Ws();
-                            Expect(':');
-                            obj[key] = Value();
-                            Ws();
-                            if (_s[_p] == ',')
-                            {
-                                _p++;
-                                continue;
-                            }
-
-                            Expect('}');
-                            return obj;
-                        }
-
-                    case '[':
-                        _p++;
-                        var list = new List<object?>();
-                        Ws();
-                        if (_s[_p] == ']')
-                        {
-                            _p++;
-                            return list;
-                        }
-
-                        while (true)
-                        {
-                            list.Add(Value());
-                            Ws();
-                            if (_s[_p] == ',')
-                            {
-                                _p++;
-                                continue;
-                            }
-
-                            Expect(']');
-                            return list;
-                        }
-
-                    case '"':
-                        return String();
-                    default:
-                        int start = _p;
-                        while (_p < _s.Length && (char.IsLetterOrDigit(_s[_p]) || _s[_p] is '-' or '+' or '.')) _p++;
-                        string word = _s.Substring(start, _p - start);
-                        return word switch
-                        {
-                            "true" => true,
-                            "false" => false,
-                            "null" => null,
-                            _ when word.Length > 0 => word,
-                            _ => throw new System.FormatException("unexpected '" + c + "' at " + start),
-                        };
-                }
-            }
-
-            private void Expect(char c)
-            {
-                if (_p >= _s.Length || _s[_p] != c) throw new System.FormatException("expected '" + c + "' at " + _p);
-                _p++;
-            }
-
-            private string String()
-            {
-                int start = _p;
-                Expect('"');
-                var sb = new StringBuilder();
-                while (true)
-                {
-                    if (_p >= _s.Length) throw new System.FormatException("unterminated string");
-                    char c = _s[_p++];
-                    if (c == '"')
-                    {
-                        string value = sb.ToString();
-                        if (value.Length > 0)
-                        {
-                            _stringStarts.Add(new KeyValuePair<string, int>(value, start));
-                        }
-
-                        return value;
-                    }
-                    if (c != '\\')
-                    {
-                        sb.Append(c);
-                        continue;
-                    }
-
-                    char e = _s[_p++];
-                    switch (e)
-                    {
-                        case 'n': sb.Append('\n'); break;
-                        case 't': sb.Append('\t'); break;
-                        case 'r': sb.Append('\r'); break;
-                        case 'b': sb.Append('\b'); break;
-                        case 'f': sb.Append('\f'); break;
-                        case 'u':
-                            sb.Append((char)System.Convert.ToInt32(_s.Substring(_p, 4), 16));
-                            _p += 4;
-                            break;
-                        default: sb.Append(e); break;
-                    }
-                }
-            }
         }
     }
 }

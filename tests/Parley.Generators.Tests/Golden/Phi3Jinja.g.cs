@@ -46,6 +46,11 @@ namespace Models
         public static string Render(global::System.Text.Json.JsonElement variables)
             => global::Parley.Jinja.JinjaFormatting.Render(__Render, variables, "<s>", "<|endoftext|>");
 
+        /// <summary>Renders the template with the full Jinja variable model, under <paramref name="options"/> (limits, the clock of <c>strftime_now</c>).</summary>
+        /// <exception cref="global::Parley.TemplateException">The template raised an exception, hit a run-time error or exceeded a limit.</exception>
+        public static string Render(global::System.Text.Json.JsonElement variables, global::Parley.Jinja.JinjaRenderOptions? options)
+            => global::Parley.Jinja.JinjaFormatting.Render(__Render, variables, "<s>", "<|endoftext|>", options);
+
         /// <summary>
         /// This template with other special tokens: <c>bos_token</c> and <c>eos_token</c> render as <paramref name="bos"/> and
         /// <paramref name="eos"/> (null: undefined), and the result's <c>Info</c> reports them.
@@ -101,61 +106,79 @@ namespace Models
 
         private static void __Render(global::Parley.Jinja.JinjaContext __ctx, global::Parley.Jinja.JinjaOutput __o)
         {
-            global::Parley.Jinja.JinjaValue __g_bos_token = __ctx.Get("bos_token");
-            global::Parley.Jinja.JinjaValue __g_messages = __ctx.Get("messages");
-            global::Parley.Jinja.JinjaValue __g_add_generation_prompt = __ctx.Get("add_generation_prompt");
-            global::Parley.Jinja.JinjaValue __g_eos_token = __ctx.Get("eos_token");
-            __o.Write(__g_bos_token);
+            long __pos = 0;
+            try
             {
-                var __items1 = global::Parley.Jinja.JinjaRuntime.Iterate(__g_messages);
-                global::Parley.Jinja.JinjaValue __v2_message = default;
-                global::Parley.Jinja.JinjaValue __v3_loop = default;
-                for (int __i5 = 0; __i5 < __items1.Count; __i5++)
+                global::Parley.Jinja.JinjaValue __g_bos_token = __ctx.Get("bos_token");
+                global::Parley.Jinja.JinjaValue __g_messages = __ctx.Get("messages");
+                global::Parley.Jinja.JinjaValue __g_add_generation_prompt = __ctx.Get("add_generation_prompt");
+                global::Parley.Jinja.JinjaValue __g_eos_token = __ctx.Get("eos_token");
+                __pos = (1L << 32) | 1; // 1:1 {{ ... }}
+                __o.Write(__g_bos_token);
+                __pos = (1L << 32) | 19; // 1:19 {% for %}
                 {
-                    __v2_message = __items1[__i5];
-                    if (global::Parley.Jinja.JinjaRuntime.EqualsString(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, "role"), "user"))
+                    var __items1 = global::Parley.Jinja.JinjaRuntime.Iterate(__g_messages);
+                    global::Parley.Jinja.JinjaValue __v2_message = default;
+                    global::Parley.Jinja.JinjaValue __v3_loop = default;
+                    for (int __i5 = 0; __i5 < __items1.Count; __i5++)
                     {
+                        global::Parley.Jinja.JinjaRenderScope.CountIteration();
+                        __v2_message = __items1[__i5];
+                        __pos = (1L << 32) | 48; // 1:48 {% if %}
+                        if (global::Parley.Jinja.JinjaRuntime.EqualsString(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, "role"), "user"))
                         {
-                            global::Parley.Jinja.JinjaValue __s6 = global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, "content");
-                            if (__s6.IsString)
+                            __pos = (1L << 32) | 79; // 1:79 {{ ... }}
                             {
-                                __o.Write("<|user|>\n");
-                                __o.Write(__s6);
-                                __o.Write("<|end|>\n");
-                            }
-                            else
-                            {
-                                __o.Write(global::Parley.Jinja.JinjaRuntime.Add(global::Parley.Jinja.JinjaRuntime.Add(global::Parley.Jinja.JinjaValue.FromString("<|user|>\n"), __s6), global::Parley.Jinja.JinjaValue.FromString("<|end|>\n")));
+                                global::Parley.Jinja.JinjaValue __s6 = global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, "content");
+                                if (__s6.IsString)
+                                {
+                                    __o.Write("<|user|>\n");
+                                    __o.Write(__s6);
+                                    __o.Write("<|end|>\n");
+                                }
+                                else
+                                {
+                                    __o.Write(global::Parley.Jinja.JinjaRuntime.Add(global::Parley.Jinja.JinjaRuntime.Add(global::Parley.Jinja.JinjaValue.FromString("<|user|>\n"), __s6), global::Parley.Jinja.JinjaValue.FromString("<|end|>\n")));
+                                }
                             }
                         }
-                    }
-                    else if (global::Parley.Jinja.JinjaRuntime.EqualsString(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, "role"), "assistant"))
-                    {
-                        __o.BeginGeneration();
+                        else if (global::Parley.Jinja.JinjaRuntime.EqualsString(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, "role"), "assistant"))
                         {
-                            global::Parley.Jinja.JinjaValue __s7 = global::Parley.Jinja.JinjaFilters.Trim(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, "content"), global::Parley.Jinja.JinjaArgs.Empty);
-                            if (__s7.IsString)
+                            __pos = (3L << 32) | 49; // 3:49 {% generation %}
+                            __o.BeginGeneration();
+                            __pos = (3L << 32) | 62; // 3:62 {{ ... }}
                             {
-                                __o.Write("<|assistant|>\n");
-                                __o.Write(__s7);
-                                __o.Write("<|end|>\n");
+                                global::Parley.Jinja.JinjaValue __s7 = global::Parley.Jinja.JinjaFilters.Trim(global::Parley.Jinja.JinjaRuntime.GetItem(__v2_message, "content"), global::Parley.Jinja.JinjaArgs.Empty);
+                                if (__s7.IsString)
+                                {
+                                    __o.Write("<|assistant|>\n");
+                                    __o.Write(__s7);
+                                    __o.Write("<|end|>\n");
+                                }
+                                else
+                                {
+                                    __o.Write(global::Parley.Jinja.JinjaRuntime.Add(global::Parley.Jinja.JinjaRuntime.Add(global::Parley.Jinja.JinjaValue.FromString("<|assistant|>\n"), __s7), global::Parley.Jinja.JinjaValue.FromString("<|end|>\n")));
+                                }
                             }
-                            else
-                            {
-                                __o.Write(global::Parley.Jinja.JinjaRuntime.Add(global::Parley.Jinja.JinjaRuntime.Add(global::Parley.Jinja.JinjaValue.FromString("<|assistant|>\n"), __s7), global::Parley.Jinja.JinjaValue.FromString("<|end|>\n")));
-                            }
+                            __o.EndGeneration();
                         }
-                        __o.EndGeneration();
                     }
                 }
+                __pos = (5L << 32) | 50; // 5:50 {% if %}
+                if (__g_add_generation_prompt.IsTrue)
+                {
+                    __pos = (5L << 32) | 77; // 5:77 {{ ... }}
+                    __o.Write("<|assistant|>\n");
+                }
+                else
+                {
+                    __pos = (6L << 32) | 15; // 6:15 {{ ... }}
+                    __o.Write(__g_eos_token);
+                }
             }
-            if (__g_add_generation_prompt.IsTrue)
+            catch (global::Parley.TemplateException __e) when (__e.Limit is not null && __e.Line == 0)
             {
-                __o.Write("<|assistant|>\n");
-            }
-            else
-            {
-                __o.Write(__g_eos_token);
+                throw global::Parley.Jinja.JinjaRuntime.AtPosition(__e, __pos);
             }
         }
     }

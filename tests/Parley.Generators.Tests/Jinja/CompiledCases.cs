@@ -19,6 +19,24 @@ public sealed record JinjaCase(string Suite, string Name, string Template, JsonE
 /// </summary>
 internal static class CompiledCases
 {
+    /// <summary>The fixtures' clock: Python rendered them with strftime_now at 2025-07-10 12:00.</summary>
+    public static readonly JinjaRenderOptions Frozen = new() { TimeProvider = new FixedClock(new DateTime(2025, 7, 10, 12, 0, 0)) };
+
+    /// <summary>The case interpreted (<see cref="JinjaTemplate.Parse"/>), or why it could not be read.</summary>
+    public static string? Interpreted(JinjaCase c, out JinjaTemplate? template)
+    {
+        template = null;
+        try
+        {
+            template = JinjaTemplate.Parse(c.Template, new JinjaTemplateOptions { Name = c.Name, Render = Frozen });
+            return null;
+        }
+        catch (TemplateException e)
+        {
+            return "parse: " + e.Message;
+        }
+    }
+
     private static readonly Lazy<Compiled> Instance = new(() => Build(Load()));
 
     public static Compiled Get() => Instance.Value;
@@ -152,14 +170,15 @@ internal static class CompiledCases
             Assembly assembly = Assembly.Load(stream.ToArray());
             foreach (string k in included)
             {
-                MethodInfo? render = assembly.GetType("JinjaCases." + k)!.GetMethod("Render", [typeof(JsonElement)]);
+                MethodInfo? render = assembly.GetType("JinjaCases." + k)!.GetMethod("Render", [typeof(JsonElement), typeof(JinjaRenderOptions)]);
                 if (render is null)
                 {
                     result.Problems[Key(classes[k])] = "generator emitted nothing: " + string.Join("; ", run.Diagnostics);
                     continue;
                 }
 
-                var renderer = (Func<JsonElement, string>)Delegate.CreateDelegate(typeof(Func<JsonElement, string>), render);
+                var withOptions = render.CreateDelegate<Func<JsonElement, JinjaRenderOptions?, string>>();
+                Func<JsonElement, string> renderer = variables => withOptions(variables, Frozen);
                 result.Renderers[Key(classes[k])] = renderer;
                 result.Templates[Key(classes[k])] = (IChatTemplate)assembly.GetType("JinjaCases." + k)!.GetProperty("Instance")!.GetValue(null)!;
             }

@@ -18,10 +18,13 @@ public class ConformanceTests
     };
 
     public static IEnumerable<TestCaseData> SyntaxCases() =>
-        CompiledCases.Syntax.Select(c => new TestCaseData(c).SetName("Syntax_" + c.Name));
+        CompiledCases.Syntax.SelectMany(c => Paths.Select(p => new TestCaseData(c, p).SetName(p + "_Syntax_" + c.Name)));
 
     public static IEnumerable<TestCaseData> EndToEndCases() =>
-        CompiledCases.EndToEnd.Select(c => new TestCaseData(c).SetName("E2E_" + c.Name));
+        CompiledCases.EndToEnd.SelectMany(c => Paths.Select(p => new TestCaseData(c, p).SetName(p + "_E2E_" + c.Name)));
+
+    /// <summary>Each case runs through the generator's code and through the interpreter.</summary>
+    private static readonly string[] Paths = ["Generated", "Interpreted"];
 
     [OneTimeSetUp]
     public void FreezeClock()
@@ -31,14 +34,13 @@ public class ConformanceTests
             Assert.Ignore("fixtures folder not found (set PARLEY_FIXTURES to the shared fixtures folder)");
         }
 
-        JinjaRuntime.Now = () => new DateTime(2025, 7, 10, 12, 0, 0);
     }
 
     [TestCaseSource(nameof(SyntaxCases))]
-    public void Syntax(JinjaCase c) => Check(c);
+    public void Syntax(JinjaCase c, string path) => Check(c, path);
 
     [TestCaseSource(nameof(EndToEndCases))]
-    public void EndToEnd(JinjaCase c) => Check(c);
+    public void EndToEnd(JinjaCase c, string path) => Check(c, path);
 
     [Test]
     public void AllCasesArePresent()
@@ -49,9 +51,9 @@ public class ConformanceTests
         TestContext.Out.WriteLine($"compiled {CompiledCases.Get().Renderers.Count} cases in {CompiledCases.Get().BuildTime.TotalSeconds:F1}s");
     }
 
-    private static void Check(JinjaCase c)
+    private static void Check(JinjaCase c, string path)
     {
-        string? outcome = Outcome(c);
+        string? outcome = path == "Generated" ? Outcome(c) : InterpretedOutcome(c);
         if (KnownFailures.TryGetValue(c.Name, out string? reason))
         {
             if (outcome is null)
@@ -66,6 +68,39 @@ public class ConformanceTests
         {
             Assert.Fail(outcome);
         }
+    }
+
+    /// <summary>Null when the interpreted case passes; otherwise what went wrong.</summary>
+    private static string? InterpretedOutcome(JinjaCase c)
+    {
+        string? problem = CompiledCases.Interpreted(c, out JinjaTemplate? template);
+        if (template is null) return c.ExpectError ? null : problem;
+        return Compare(c, template.Render);
+    }
+
+    /// <summary>Null when the rendering matches the fixture (or raises where Python raised); otherwise what went wrong.</summary>
+    internal static string? Compare(JinjaCase c, Func<JsonElement, string> render)
+    {
+        string actual;
+        try
+        {
+            actual = render(c.Variables);
+        }
+        catch (TemplateException e)
+        {
+            return c.ExpectError ? null : "raised: " + e.Message;
+        }
+        catch (Exception e)
+        {
+            return "crashed: " + e;
+        }
+
+        if (c.ExpectError)
+        {
+            return "expected an error, rendered: " + actual;
+        }
+
+        return actual == c.Expected ? null : $"rendered differently.\nExpected: {JsonSerializer.Serialize(c.Expected)}\nActual:   {JsonSerializer.Serialize(actual)}";
     }
 
     /// <summary>Null when the case passes; otherwise what went wrong.</summary>
@@ -103,18 +138,23 @@ public class ConformanceTests
     public void SmolLM3_GenerationBlocks_AreTrainable_ThroughTryFormat()
     {
         JinjaCase c = CompiledCases.EndToEnd.Single(x => x.Name == "HuggingFaceTB/SmolLM3-3B");
-        IChatTemplate template = CompiledCases.Get().Templates["e2e:" + c.Name];
         ChatMessage[] messages = c.Variables.GetProperty("messages").EnumerateArray()
             .Select(m => new ChatMessage(m.GetProperty("role").GetString()!, m.GetProperty("content").GetString())).ToArray();
+        Assert.That(CompiledCases.Interpreted(c, out JinjaTemplate? interpreted), Is.Null);
 
-        var options = new FormatOptions { AddGenerationPrompt = true };
-        char[] buffer = new char[template.GetMaxLength(messages, options)];
-        var ranges = new TextRange[4];
-        Assert.That(template.TryFormat(messages, buffer, out int written, options, ranges, out int count), Is.True);
-        string text = new(buffer, 0, written);
+        // The generated class formats with the real clock: its "Today Date" line is today's.
+        string today = DateTime.Now.ToString("dd MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (template, expected) in new (IChatTemplate, string)[] { (CompiledCases.Get().Templates["e2e:" + c.Name], c.Expected!.Replace("10 July 2025", today)), (interpreted!, c.Expected!) })
+        {
+            var options = new FormatOptions { AddGenerationPrompt = true };
+            char[] buffer = new char[template.GetMaxLength(messages, options)];
+            var ranges = new TextRange[4];
+            Assert.That(template.TryFormat(messages, buffer, out int written, options, ranges, out int count), Is.True);
+            string text = new(buffer, 0, written);
 
-        Assert.That(text, Is.EqualTo(c.Expected), "Format over plain messages renders as Render does");
-        Assert.That(count, Is.EqualTo(1));
-        Assert.That(text[ranges[0].ToRange()], Does.StartWith("<|im_start|>assistant\n").And.EndWith("The capital of France is Paris.<|im_end|>\n"));
+            Assert.That(text, Is.EqualTo(expected), "Format over plain messages renders as Render does");
+            Assert.That(count, Is.EqualTo(1));
+            Assert.That(text[ranges[0].ToRange()], Does.StartWith("<|im_start|>assistant\n").And.EndWith("The capital of France is Paris.<|im_end|>\n"));
+        }
     }
 }

@@ -229,6 +229,19 @@ public class JinjaGeneratorTests
         Assert.That((span.Path, span.StartLinePosition.Line, span.StartLinePosition.Character), Is.EqualTo(("/t/chat.jinja", 1, 15)));
     }
 
+    [TestCase("{")]
+    [TestCase("[")]
+    [TestCase("{\"chat_template\": \"\\u00")]
+    [TestCase("{\"chat_template\": tru}")]
+    [TestCase("{\"chat_template\": 5}")]
+    public void BrokenTokenizerConfig_IsParley020_NotACrash(string json)
+    {
+        var file = new InMemoryAdditionalText("/m/tokenizer_config.json", json);
+        var (result, _) = Run(Header + "[JinjaChatTemplateFile(\"tokenizer_config.json\")] public static partial class Broken;", [file]);
+        Assert.That(result.Exception, Is.Null);
+        Assert.That(result.Diagnostics.Select(d => d.Id), Is.EqualTo(new[] { "PARLEY020" }), string.Join("; ", result.Diagnostics));
+    }
+
     private static string Format(Type template, ChatMessage[] messages, bool addGenerationPrompt)
     {
         // A ReadOnlySpan cannot be passed through reflection: call through IChatTemplate.

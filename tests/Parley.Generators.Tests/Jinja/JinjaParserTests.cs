@@ -1,4 +1,5 @@
-using Parley.Generators.Jinja;
+using Parley.Jinja;
+using Parley.Jinja.Syntax;
 
 namespace Parley.Generators.Tests.Jinja;
 
@@ -105,42 +106,21 @@ public class JinjaParserTests
     }
 }
 
-/// <summary>The run-time path the CLI takes: check, generate the class source, compile it with Roslyn, render.</summary>
-public class JinjaCompilerTests
+/// <summary>The run-time front end: the checks the CLI's <c>check</c> prints, and the interpreter.</summary>
+public class JinjaRunTimeFrontEndTests
 {
-    [Test]
-    public void GeneratedSource_CompilesAtRunTime_AndRenders()
-    {
-        string config = File.ReadAllText(Fixtures.Path("tokenizers", "phi-3-mini-4k-instruct", "tokenizer_config.json"));
-        Assert.That(JinjaCompiler.ReadTokenizerConfig(config, null, out string template, out string? bos, out string? eos), Is.Null);
-        Assert.That(JinjaCompiler.Check(template), Is.Empty);
-
-        string source = JinjaCompiler.GenerateSource(template, "Phi3", "RunTime", bos, eos);
-        var compilation = GeneratorHarness.CreateCompilation(source);
-        Assert.That(GeneratorHarness.CompilerProblems(compilation), Is.Empty);
-        using var stream = new MemoryStream();
-        Assert.That(compilation.Emit(stream).Success, Is.True);
-        var render = System.Reflection.Assembly.Load(stream.ToArray()).GetType("RunTime.Phi3")!.GetMethod("Render")!;
-        using var vars = System.Text.Json.JsonDocument.Parse("""{"messages":[{"role":"user","content":"Hi"}],"add_generation_prompt":true}""");
-        Assert.That(render.Invoke(null, [vars.RootElement]), Is.EqualTo("<|user|>\nHi<|end|>\n<|assistant|>\n"));
-    }
-
     [Test]
     public void IntegerOverflow_IsAnErrorNotAWrongNumber()
     {
-        string source = JinjaCompiler.GenerateSource("{{ 2 ** 62 }}|{% if big %}{{ 9223372036854775807 + 1 }}{% endif %}{% if pow %}{{ 10 ** 20 }}{% endif %}", "Overflow", "RunTime");
-        var compilation = GeneratorHarness.CreateCompilation(source);
-        using var stream = new MemoryStream();
-        Assert.That(compilation.Emit(stream).Success, Is.True);
-        var render = System.Reflection.Assembly.Load(stream.ToArray()).GetType("RunTime.Overflow")!.GetMethod("Render")!;
+        JinjaTemplate template = JinjaTemplate.Parse("{{ 2 ** 62 }}|{% if big %}{{ 9223372036854775807 + 1 }}{% endif %}{% if pow %}{{ 10 ** 20 }}{% endif %}");
         string Render(string vars)
         {
             using var doc = System.Text.Json.JsonDocument.Parse(vars);
             try
             {
-                return (string)render.Invoke(null, [doc.RootElement])!;
+                return template.Render(doc.RootElement);
             }
-            catch (System.Reflection.TargetInvocationException e) when (e.InnerException is TemplateException t)
+            catch (TemplateException t)
             {
                 return "error: " + t.Message;
             }
@@ -154,8 +134,17 @@ public class JinjaCompilerTests
     [Test]
     public void Check_ReportsProblemsWithPositions()
     {
-        var problems = JinjaCompiler.Check("{{ x | nope }}\n{% if %}");
-        Assert.That(problems.Select(p => (p.Kind, p.Line, p.Column)), Is.EqualTo(new[] { ("syntax", 2, 7) }));
-        Assert.That(JinjaCompiler.Check("{{ x | nope }}").Select(p => p.Kind), Is.EqualTo(new[] { "filter", "undefined" }));
+        List<JinjaProblem> Check(string text)
+        {
+            var problems = new List<JinjaProblem>();
+            JinjaChecks.Check(text, problems);
+            return problems;
+        }
+
+        Assert.That(Check("{{ x | nope }}\n{% if %}").Select(p => (p.Kind, p.Line, p.Column)), Is.EqualTo(new[] { ("syntax", 2, 7) }));
+        Assert.That(Check("{{ x | nope }}").Select(p => p.Kind), Is.EqualTo(new[] { "filter", "undefined" }));
+        var e = Assert.Throws<TemplateException>(() => JinjaTemplate.Parse("{{ x | nope }}"));
+        Assert.That(e!.Message, Does.Contain("No filter named 'nope'"));
+        Assert.That((e.Line, e.Column), Is.EqualTo((1, 8)));
     }
 }

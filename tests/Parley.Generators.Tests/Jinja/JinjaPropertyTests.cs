@@ -1,5 +1,5 @@
 using CsCheck;
-using Parley.Generators.Jinja;
+using Parley.Jinja.Syntax;
 using Parley.Generators.Tests.Templates;
 
 namespace Parley.Generators.Tests.Jinja;
@@ -82,12 +82,12 @@ public class JinjaPropertyTests
         Deterministic.Check(TemplateText, text =>
         {
             var problems = new List<JinjaProblem>();
-            JinjaTemplate? template = JinjaChecks.Check(text, problems);
+            JTemplate? template = JinjaChecks.Check(text, problems);
             Assert.That(template is not null || problems.Count > 0, Is.True);
             Assert.That(problems.All(p => p.Line >= 1 && p.Column >= 1), Is.True);
             if (template is not null && problems.Count == 0)
             {
-                Assert.That(JinjaEmitter.EmitRenderMethod(template, "__Render", 1), Does.Contain("__Render"));
+                Assert.That(Parley.Jinja.JinjaTemplate.Parse(text).Info.Kind, Is.EqualTo(TemplateKind.Jinja));
             }
         }, iterations: 2000);
     }

@@ -11,7 +11,6 @@ public class RenderTimingTests
     [Test]
     public void EndToEndTemplates_RenderTime()
     {
-        JinjaRuntime.Now = () => new DateTime(2025, 7, 10, 12, 0, 0);
         var compiled = CompiledCases.Get();
         double total = 0;
         int count = 0;

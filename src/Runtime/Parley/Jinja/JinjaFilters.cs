@@ -9,18 +9,11 @@ namespace Parley.Jinja;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class JinjaFilters
 {
-    /// <summary>Filters by name, for <c>map('name')</c> and filter blocks.</summary>
-    public static readonly IReadOnlyDictionary<string, Func<JinjaValue, JinjaArgs, JinjaValue>> ByName = new Dictionary<string, Func<JinjaValue, JinjaArgs, JinjaValue>>
-    {
-        ["abs"] = Abs, ["attr"] = Attr, ["batch"] = Batch, ["capitalize"] = Capitalize, ["center"] = Center, ["count"] = Length,
-        ["d"] = Default, ["default"] = Default, ["dictsort"] = DictSort, ["e"] = Escape, ["escape"] = Escape, ["first"] = First,
-        ["float"] = Float, ["groupby"] = GroupBy, ["forceescape"] = Escape, ["format"] = Format, ["indent"] = Indent, ["int"] = Int, ["items"] = Items,
-        ["join"] = Join, ["last"] = Last, ["length"] = Length, ["list"] = List, ["lower"] = Lower, ["map"] = Map, ["max"] = Max,
-        ["min"] = Min, ["reject"] = Reject, ["rejectattr"] = RejectAttr, ["replace"] = Replace, ["reverse"] = Reverse,
-        ["round"] = Round, ["safe"] = Safe, ["select"] = Select, ["selectattr"] = SelectAttr, ["slice"] = Slice, ["sort"] = Sort,
-        ["string"] = String, ["striptags"] = StripTags, ["sum"] = Sum, ["title"] = Title, ["tojson"] = ToJson, ["trim"] = Trim,
-        ["truncate"] = Truncate, ["unique"] = Unique, ["upper"] = Upper, ["wordcount"] = WordCount, ["pprint"] = Pprint,
-    };
+    /// <summary>Filters by name, for <c>map('name')</c>, filter blocks and the interpreter: built from the one table of built-ins.</summary>
+    public static readonly IReadOnlyDictionary<string, Func<JinjaValue, JinjaArgs, JinjaValue>> ByName = Syntax.JinjaBuiltins.Filters.ToDictionary(
+        entry => entry.Key,
+        entry => typeof(JinjaFilters).GetMethod(entry.Value, [typeof(JinjaValue), typeof(JinjaArgs)])!.CreateDelegate<Func<JinjaValue, JinjaArgs, JinjaValue>>(),
+        StringComparer.Ordinal);
 
     /// <summary>Applies a filter by name.</summary>
     public static JinjaValue Apply(string name, JinjaValue value, JinjaArgs args) =>
@@ -588,7 +581,9 @@ public static class JinjaTests
         ["sequence"] = (v, _) => v.Kind is JinjaKind.String or JinjaKind.List or JinjaKind.Tuple or JinjaKind.Dict,
         ["odd"] = (v, _) => Integer(v, "odd") % 2 != 0,
         ["even"] = (v, _) => Integer(v, "even") % 2 == 0,
-        ["divisibleby"] = (v, a) => Integer(v, "divisibleby") % a.Get(0, "num").AsInt == 0,
+        ["divisibleby"] = (v, a) => a.Get(0, "num").AsInt is var num && num != 0
+            ? num == -1 || Integer(v, "divisibleby") % num == 0
+            : throw new TemplateException("ZeroDivisionError: integer division or modulo by zero (divisibleby(0))"),
         ["eq"] = (v, a) => v.Equals(a.Get(0, "other")),
         ["equalto"] = (v, a) => v.Equals(a.Get(0, "other")),
         ["=="] = (v, a) => v.Equals(a.Get(0, "other")),
@@ -605,8 +600,8 @@ public static class JinjaTests
         ["ge"] = (v, a) => JinjaRuntime.Compare(v, a.Get(0, "other")) >= 0,
         [">="] = (v, a) => JinjaRuntime.Compare(v, a.Get(0, "other")) >= 0,
         ["in"] = (v, a) => JinjaRuntime.Contains(a.Get(0, "seq"), v),
-        ["lower"] = (v, _) => v.ToString() is var s && s == s.ToLowerInvariant() && s.Any(char.IsLetter),
-        ["upper"] = (v, _) => v.ToString() is var s && s == s.ToUpperInvariant() && s.Any(char.IsLetter),
+        ["lower"] = (v, _) => StringMethods.IsCased(v.ToString(), upper: false),
+        ["upper"] = (v, _) => StringMethods.IsCased(v.ToString(), upper: true),
         ["sameas"] = (v, a) => a.Get(0, "other") is var o && (v.Kind == o.Kind && (v.Kind is JinjaKind.None or JinjaKind.Undefined || (v.Kind == JinjaKind.Bool && v.AsBool == o.AsBool) || v.Equals(o))),
         ["escaped"] = (v, _) => false,
         ["filter"] = (v, _) => v.IsString && JinjaFilters.ByName.ContainsKey(v.AsString),

@@ -73,6 +73,7 @@ public static class JinjaRuntime
 
     private static JinjaValue ConcatStrings(string a, string b)
     {
+        if ((long)a.Length + b.Length > JinjaRenderScope.Limits.MaxSequenceLength) JinjaRenderScope.CheckSequenceLength((long)a.Length + b.Length, "a string");
         string result = a + b;
         if (ContentTracker.Current is not null) ContentTracker.Concatenated(a, b, result);
         return JinjaValue.FromString(result);
@@ -81,6 +82,13 @@ public static class JinjaRuntime
     private static void CheckDefined(JinjaValue a, JinjaValue b)
     {
         if (a.IsUndefined || b.IsUndefined) throw UndefinedError();
+    }
+
+    /// <summary>Returns <paramref name="value"/> and keeps it in <paramref name="kept"/>: the middle operand of a chained comparison, evaluated once.</summary>
+    public static JinjaValue Keep(JinjaValue value, out JinjaValue kept)
+    {
+        kept = value;
+        return value;
     }
 
     /// <summary><c>a + b</c>.</summary>
@@ -95,6 +103,7 @@ public static class JinjaRuntime
         if (a.IsString && b.IsString) return ConcatStrings(a.AsString, b.AsString);
         if (a.Kind == b.Kind && a.IsSequence)
         {
+            JinjaRenderScope.CheckSequenceLength((long)a.AsList.Count + b.AsList.Count, "a " + TypeName(a));
             var list = new List<JinjaValue>(a.AsList);
             list.AddRange(b.AsList);
             return a.Kind == JinjaKind.List ? JinjaValue.FromList(list) : JinjaValue.FromTuple(list);
@@ -114,6 +123,8 @@ public static class JinjaRuntime
         if (b.IsString && a.Kind is JinjaKind.Int or JinjaKind.Bool) return JinjaValue.FromString(Repeat(b.AsString, a.AsInt));
         if (a.IsSequence && b.Kind is JinjaKind.Int or JinjaKind.Bool)
         {
+            // Sized before anything is allocated: [1] * 1000000000 is refused, not built.
+            if (b.AsInt > 0) JinjaRenderScope.CheckSequenceLength(a.AsList.Count * Math.Min(b.AsInt, int.MaxValue), "a " + TypeName(a));
             var list = new List<JinjaValue>();
             for (long i = 0; i < b.AsInt; i++) list.AddRange(a.AsList);
             return a.Kind == JinjaKind.List ? JinjaValue.FromList(list) : JinjaValue.FromTuple(list);
@@ -124,9 +135,12 @@ public static class JinjaRuntime
 
     private static string Repeat(string s, long n)
     {
-        var sb = new StringBuilder();
-        for (long i = 0; i < n; i++) sb.Append(s);
-        return sb.ToString();
+        if (n <= 0 || s.Length == 0) return "";
+        JinjaRenderScope.CheckSequenceLength(s.Length * Math.Min(n, int.MaxValue), "a string");
+        return string.Create((int)(s.Length * n), s, static (span, text) =>
+        {
+            for (int at = 0; at < span.Length; at += text.Length) text.AsSpan().CopyTo(span[at..]);
+        });
     }
 
     /// <summary><c>a / b</c> (always a float).</summary>
@@ -629,7 +643,19 @@ public static class JinjaRuntime
     /// <summary>Calls a function value (macro, caller, bound method).</summary>
     public static JinjaValue Invoke(JinjaValue function, JinjaArgs args)
     {
-        if (function.Kind == JinjaKind.Callable) return function.AsCallable(args);
+        if (function.Kind == JinjaKind.Callable)
+        {
+            JinjaRenderScope.Enter();
+            try
+            {
+                return function.AsCallable(args);
+            }
+            finally
+            {
+                JinjaRenderScope.Exit();
+            }
+        }
+
         if (function.IsUndefined) throw UndefinedError();
         throw Error("TypeError: '" + TypeName(function) + "' object is not callable");
     }
@@ -729,11 +755,12 @@ public static class JinjaRuntime
         }
 
         if (step == 0) throw Error("ValueError: range() arg 3 must not be zero");
-        var list = new List<JinjaValue>();
-        for (long i = start; step > 0 ? i < stop : i > stop; i += step)
+        long count = step > 0 ? (stop > start ? (long)(((decimal)stop - start + step - 1) / step) : 0) : (start > stop ? (long)(((decimal)start - stop - step - 1) / -step) : 0);
+        JinjaRenderScope.CheckSequenceLength(count, "range()");
+        var list = new List<JinjaValue>((int)count);
+        for (long i = 0, value = start; i < count; i++, value += step)
         {
-            if (list.Count > 100_000) throw Error("OverflowError: range too big");
-            list.Add(JinjaValue.FromInt(i));
+            list.Add(JinjaValue.FromInt(value));
         }
 
         return JinjaValue.FromList(list);
@@ -775,14 +802,18 @@ public static class JinjaRuntime
     public static JinjaValue RaiseException(JinjaArgs args) =>
         throw new TemplateException(args.Count > 0 ? args.Positional[0].ToString() : "raise_exception called");
 
-    /// <summary>The clock <c>strftime_now</c> reads; tests freeze it.</summary>
-    public static Func<DateTime> Now { get; set; } = () => DateTime.Now;
+    /// <summary>
+    /// This error at the template position <paramref name="position"/> (line in the high 32 bits, column in the low),
+    /// unless it already has one: generated code and the interpreter catch limit errors where they know the position.
+    /// </summary>
+    public static TemplateException AtPosition(TemplateException error, long position) =>
+        error.Line != 0 || position == 0 ? error : error.At((int)(position >> 32), (int)(position & 0xFFFFFFFF));
 
     /// <summary>HF's <c>strftime_now(format)</c>.</summary>
     public static JinjaValue StrftimeNow(JinjaArgs args)
     {
         string format = args.Get(0, "format").ToString();
-        DateTime now = Now();
+        DateTime now = JinjaRenderScope.Options.TimeProvider.GetLocalNow().DateTime;
         // Templates ask for today's date on every rendering: within one second (and without %f) the text is the same,
         // so the thread keeps its last answer instead of formatting it again.
         long second = now.Ticks / TimeSpan.TicksPerSecond;

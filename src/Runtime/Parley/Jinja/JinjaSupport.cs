@@ -91,6 +91,7 @@ public sealed class JinjaOutput
     private readonly List<TextRange> _generation = new();
     private int _generationStart = -1;
     private int _depth;
+    private int _maxLength = JinjaRenderScope.Limits.MaxOutputLength;
 
     /// <summary>Whether this is the top-level output of a formatted conversation, which records where answers land.</summary>
     internal bool TracksContent { get; set; }
@@ -105,7 +106,11 @@ public sealed class JinjaOutput
     public bool HasGeneration { get; private set; }
 
     /// <summary>Writes text.</summary>
-    public void Write(string text) => _text.Append(text);
+    public void Write(string text)
+    {
+        if (_text.Length + text.Length > _maxLength) throw JinjaRenderScope.OutputExceeded(_maxLength);
+        _text.Append(text);
+    }
 
     /// <summary>Whether <paramref name="value"/> was written at <paramref name="index"/>, ending at or before <paramref name="limit"/>.</summary>
     internal bool HasAt(int index, string value, int limit)
@@ -126,10 +131,14 @@ public sealed class JinjaOutput
         {
             case JinjaKind.Undefined: break;
             case JinjaKind.String:
+                if (_text.Length + value.AsString.Length > _maxLength) throw JinjaRenderScope.OutputExceeded(_maxLength);
                 if (TracksContent) ContentTracker.Wrote(value.AsString, _text.Length);
                 _text.Append(value.AsString);
                 break;
-            default: value.AppendRepr(_text); break;
+            default:
+                value.AppendRepr(_text);
+                if (_text.Length > _maxLength) throw JinjaRenderScope.OutputExceeded(_maxLength);
+                break;
         }
     }
 
@@ -158,6 +167,7 @@ public sealed class JinjaOutput
         _depth = 0;
         HasGeneration = false;
         TracksContent = tracksContent;
+        _maxLength = JinjaRenderScope.Limits.MaxOutputLength;
     }
 
     /// <summary>The characters written, <c>[start, start + destination.Length)</c>, copied into <paramref name="destination"/>.</summary>
@@ -404,12 +414,12 @@ public static class JinjaFormatting
     /// end-of-turn token (<c>&lt;|im_end|&gt;</c>, <c>&lt;|eot_id|&gt;</c>, <c>&lt;end_of_turn&gt;</c>, the EOS …) the
     /// template writes right after it.
     /// </remarks>
-    public static JinjaFormatted Format(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name)
+    public static JinjaFormatted Format(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name, JinjaRenderOptions? renderOptions = null)
     {
         JinjaFormatState state = JinjaFormatState.Rent();
         try
         {
-            int length = RenderConversation(state, render, messages, in options, bos, eos, name, out string? text);
+            int length = RenderConversation(state, render, messages, in options, bos, eos, name, renderOptions, out string? text);
             string formatted = text ?? state.Output.ToString(0, length);
             text = formatted;
             ComputeRanges(state, messages, length, eos, ref text);
@@ -427,7 +437,7 @@ public static class JinjaFormatting
     /// where message content was written. False when a span is too small.
     /// </summary>
     public static bool TryFormat(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name,
-        Span<char> destination, out int charsWritten, Span<TextRange> trainable, bool collectTrainable, out int trainableCount, Span<TextRange> content, bool collectContent, out int contentCount)
+        Span<char> destination, out int charsWritten, Span<TextRange> trainable, bool collectTrainable, out int trainableCount, Span<TextRange> content, bool collectContent, out int contentCount, JinjaRenderOptions? renderOptions = null)
     {
         charsWritten = 0;
         trainableCount = 0;
@@ -435,7 +445,7 @@ public static class JinjaFormatting
         JinjaFormatState state = JinjaFormatState.Rent();
         try
         {
-            int length = RenderConversation(state, render, messages, in options, bos, eos, name, out string? text);
+            int length = RenderConversation(state, render, messages, in options, bos, eos, name, renderOptions, out string? text);
             if (length > destination.Length) return false;
             if (collectTrainable || collectContent) ComputeRanges(state, messages, length, eos, ref text);
             if ((collectTrainable && state.Trainable.Count > trainable.Length) || (collectContent && state.Content.Count > content.Length)) return false;
@@ -462,12 +472,12 @@ public static class JinjaFormatting
     }
 
     /// <summary>Renders a plain conversation to a string (no ranges: the only allocation is the string).</summary>
-    public static string FormatText(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name)
+    public static string FormatText(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name, JinjaRenderOptions? renderOptions = null)
     {
         JinjaFormatState state = JinjaFormatState.Rent();
         try
         {
-            int length = RenderConversation(state, render, messages, in options, bos, eos, name, out string? text);
+            int length = RenderConversation(state, render, messages, in options, bos, eos, name, renderOptions, out string? text);
             return text ?? state.Output.ToString(0, length);
         }
         finally
@@ -477,12 +487,12 @@ public static class JinjaFormatting
     }
 
     /// <summary>The number of characters formatting <paramref name="messages"/> writes (renders without keeping the text).</summary>
-    public static int MeasureLength(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name)
+    public static int MeasureLength(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name, JinjaRenderOptions? renderOptions = null)
     {
         JinjaFormatState state = JinjaFormatState.Rent();
         try
         {
-            return RenderConversation(state, render, messages, in options, bos, eos, name, out _);
+            return RenderConversation(state, render, messages, in options, bos, eos, name, renderOptions, out _);
         }
         finally
         {
@@ -492,11 +502,12 @@ public static class JinjaFormatting
 
     // Renders into state.Output with content tracking; returns the length of the formatted text (shorter than the output
     // with ContinueFinalMessage, which also needs the text as a string to find the final message: then it is returned).
-    private static int RenderConversation(JinjaFormatState state, JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name, out string? text)
+    private static int RenderConversation(JinjaFormatState state, JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name, JinjaRenderOptions? renderOptions, out string? text)
     {
         if (options.AddGenerationPrompt && options.ContinueFinalMessage) throw TemplateException.IncompatibleOptions(name);
         if (options.ContinueFinalMessage && messages.Length == 0) throw TemplateException.NothingToContinue(name);
         ContentTracker.Begin(state.Tracker);
+        JinjaRenderScope.Saved scope = JinjaRenderScope.Begin(renderOptions);
         state.Output.Reset(tracksContent: true);
         try
         {
@@ -505,24 +516,31 @@ public static class JinjaFormatting
         }
         catch (TemplateException e) when (e.Template is null)
         {
-            throw new TemplateException("Template '" + name + "': " + e.Message, name, -1, null);
+            throw e.ForTemplate(name);
         }
         finally
         {
+            JinjaRenderScope.End(scope);
             ContentTracker.End();
         }
 
         text = null;
         if (!options.ContinueFinalMessage) return state.Output.Length;
         string full = state.Output.ToString();
-        string final = messages[^1].Content.Trim();
+        // transformers' apply_chat_template: find the stripped message (Python's whitespace, not .NET's), and keep the
+        // trailing whitespace the template preserved; cut after the stripped text when the template trimmed it.
+        string message = messages[^1].Content;
+        string final = StringMethods.PyStrip(message);
         int at = full.LastIndexOf(final, StringComparison.Ordinal);
         if (at < 0)
         {
             throw new TemplateException("Template '" + name + "': ContinueFinalMessage needs the final message's content in the output, and the template does not write it as is.", name, messages.Length - 1, messages[^1].Role);
         }
 
-        text = full.Substring(0, at + final.Length);
+        int kept = StringMethods.PyLStrip(message).Length;
+        bool preserved = kept == message.Length && at + kept <= full.Length && full.AsSpan(at, kept).SequenceEqual(message.AsSpan());
+        int end = at + (preserved ? kept : final.Length);
+        text = full.Substring(0, end);
         return text.Length;
     }
 
@@ -693,9 +711,10 @@ public static class JinjaFormatting
     }
 
     /// <summary>Renders with the full variable model; declared special tokens fill <c>bos_token</c>/<c>eos_token</c> when absent.</summary>
-    public static string Render(JinjaRenderer render, System.Text.Json.JsonElement variables, string? bos, string? eos)
+    public static string Render(JinjaRenderer render, System.Text.Json.JsonElement variables, string? bos, string? eos, JinjaRenderOptions? renderOptions = null)
     {
         JinjaFormatState state = JinjaFormatState.Rent();
+        JinjaRenderScope.Saved scope = JinjaRenderScope.Begin(renderOptions);
         try
         {
             JinjaContext context = state.Context;
@@ -709,6 +728,7 @@ public static class JinjaFormatting
         }
         finally
         {
+            JinjaRenderScope.End(scope);
             JinjaFormatState.Return(state);
         }
     }

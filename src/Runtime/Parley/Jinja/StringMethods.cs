@@ -57,9 +57,9 @@ public static class StringMethods
             case "isnumeric": return JinjaValue.FromBool(s.Length > 0 && s.All(char.IsDigit));
             case "isalpha": return JinjaValue.FromBool(s.Length > 0 && s.All(char.IsLetter));
             case "isalnum": return JinjaValue.FromBool(s.Length > 0 && s.All(char.IsLetterOrDigit));
-            case "isspace": return JinjaValue.FromBool(s.Length > 0 && s.All(char.IsWhiteSpace));
-            case "isupper": return JinjaValue.FromBool(s.Any(char.IsLetter) && !s.Any(char.IsLower));
-            case "islower": return JinjaValue.FromBool(s.Any(char.IsLetter) && !s.Any(char.IsUpper));
+            case "isspace": return JinjaValue.FromBool(s.Length > 0 && s.All(IsPyWhite));
+            case "isupper": return JinjaValue.FromBool(IsCased(s, upper: true));
+            case "islower": return JinjaValue.FromBool(IsCased(s, upper: false));
             case "format": return JinjaValue.FromString(Format(s, args));
             case "zfill":
                 int width = (int)Arg(0).AsInt;
@@ -100,7 +100,49 @@ public static class StringMethods
         return new string(fill[0], left) + s + new string(fill[0], total - left);
     }
 
-    private static bool IsPyWhite(char c) => char.IsWhiteSpace(c) || c is '\x1c' or '\x1d' or '\x1e' or '\x1f';
+    /// <summary>Python's <c>str.strip()</c> without arguments.</summary>
+    internal static string PyStrip(string s)
+    {
+        int start = 0, end = s.Length;
+        while (start < end && IsPyWhite(s[start])) start++;
+        while (end > start && IsPyWhite(s[end - 1])) end--;
+        return s.Substring(start, end - start);
+    }
+
+    /// <summary>Python's <c>str.lstrip()</c> without arguments.</summary>
+    internal static string PyLStrip(string s)
+    {
+        int start = 0;
+        while (start < s.Length && IsPyWhite(s[start])) start++;
+        return s.Substring(start);
+    }
+
+    /// <summary>Python's <c>str.islower()</c> (<paramref name="upper"/> false) or <c>str.isupper()</c>: every cased character in that case, and at least one.</summary>
+    internal static bool IsCased(string s, bool upper)
+    {
+        bool cased = false;
+        foreach (Rune rune in s.EnumerateRunes())
+        {
+            switch (Rune.GetUnicodeCategory(rune))
+            {
+                case UnicodeCategory.UppercaseLetter:
+                    if (!upper) return false;
+                    cased = true;
+                    break;
+                case UnicodeCategory.LowercaseLetter:
+                    if (upper) return false;
+                    cased = true;
+                    break;
+                case UnicodeCategory.TitlecaseLetter:
+                    return false;
+            }
+        }
+
+        return cased;
+    }
+
+    /// <summary>Python's <c>str.isspace</c> for one character: .NET's whitespace plus the separators U+001C–U+001F.</summary>
+    internal static bool IsPyWhite(char c) => char.IsWhiteSpace(c) || c is '\x1c' or '\x1d' or '\x1e' or '\x1f';
 
     internal static string Strip(string s, JinjaValue chars, bool left, bool right)
     {

@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 
-namespace Parley.Generators.Jinja
+namespace Parley.Jinja.Syntax
 {
     /// <summary>
     /// Visits every statement and expression of a template in source order. Checks override the hooks they care about
@@ -131,6 +131,7 @@ namespace Parley.Generators.Jinja
                 case JSlice sl: Expr(sl.Start); Expr(sl.Stop); Expr(sl.Step); return;
                 case JUnary u: Expr(u.Operand); return;
                 case JBinary b: Expr(b.Left); Expr(b.Right); return;
+                case JCompare chain: foreach (JExpr operand in chain.Operands) Expr(operand); return;
                 case JCond cond: Expr(cond.Test); Expr(cond.Then); Expr(cond.Else); return;
                 case JList l: foreach (JExpr i in l.Items) Expr(i); return;
                 case JDict d: foreach (var p in d.Items) { Expr(p.Key); Expr(p.Value); } return;

@@ -1,27 +1,42 @@
 using System.Collections.Generic;
 using System.Globalization;
 
-namespace Parley.Generators.Jinja
+namespace Parley.Jinja.Syntax
 {
     /// <summary>
-    /// Parses tokens into a <see cref="JinjaTemplate"/> with jinja2's grammar and precedence: conditional expression,
+    /// Parses tokens into a <see cref="JTemplate"/> with jinja2's grammar and precedence: conditional expression,
     /// <c>or</c>, <c>and</c>, <c>not</c>, comparisons (incl. <c>in</c>/<c>not in</c>), <c>+ -</c>, <c>~</c>,
     /// <c>* / // %</c>, <c>**</c>, unary <c>- +</c>, postfix (attributes, subscripts, calls), then filters and tests.
     /// </summary>
-    public sealed class JinjaParser
+    internal sealed class JinjaParser
     {
+        /// <summary>
+        /// How deeply expressions (parentheses, brackets, operators) and statement bodies may nest. Python's jinja2 runs
+        /// out of recursion at about 80 nested parentheses, so no working template comes near; the bound keeps the
+        /// recursive descent (and the emitter and interpreter after it) far from the end of the stack.
+        /// </summary>
+        public const int DefaultMaxNesting = 128;
+
         private readonly List<JinjaToken> _tokens;
+        private readonly int _maxNesting;
         private int _pos;
+        private int _nesting;
         private JinjaToken? _endTagToken;
 
-        private JinjaParser(List<JinjaToken> tokens) => _tokens = tokens;
+        private JinjaParser(List<JinjaToken> tokens, int maxNesting)
+        {
+            _tokens = tokens;
+            _maxNesting = maxNesting;
+        }
 
         /// <summary>Parses a template.</summary>
-        /// <exception cref="JinjaSyntaxException">A syntax error or an unsupported feature, with its line and column.</exception>
-        public static JinjaTemplate Parse(string source)
+        /// <param name="source">The template text.</param>
+        /// <param name="maxNesting">The nesting bound (<see cref="DefaultMaxNesting"/>).</param>
+        /// <exception cref="JinjaSyntaxException">A syntax error, an unsupported feature or too deep a nesting, with its line and column.</exception>
+        public static JTemplate Parse(string source, int maxNesting = DefaultMaxNesting)
         {
-            var parser = new JinjaParser(JinjaLexer.Tokenize(source));
-            var template = new JinjaTemplate();
+            var parser = new JinjaParser(JinjaLexer.Tokenize(source), maxNesting);
+            var template = new JTemplate();
             template.Body.AddRange(parser.ParseBody(out string? end));
             if (end is not null)
             {
@@ -100,6 +115,19 @@ namespace Parley.Generators.Jinja
             _ => "'" + token.Value + "'",
         };
 
+        // Every recursive production passes here; leaving it is Unnest().
+        private void Nest()
+        {
+            if (++_nesting > _maxNesting)
+            {
+                JinjaSyntaxException e = Fail("The template nests more than " + _maxNesting + " levels deep here (limit MaxNesting)");
+                e.Limit = "MaxNesting";
+                throw e;
+            }
+        }
+
+        private void Unnest() => _nesting--;
+
         private JinjaSyntaxException Fail(string message, JinjaToken? at = null, bool unsupported = false)
         {
             JinjaToken token = at ?? Current;
@@ -121,6 +149,19 @@ namespace Parley.Generators.Jinja
 
         // Parses statements until an end tag (returned, its name consumed, block end not) or the end of template.
         private List<JStmt> ParseBody(out string? endTag)
+        {
+            Nest();
+            try
+            {
+                return ParseBodyCore(out endTag);
+            }
+            finally
+            {
+                Unnest();
+            }
+        }
+
+        private List<JStmt> ParseBodyCore(out string? endTag)
         {
             var body = new List<JStmt>();
             while (true)
@@ -430,7 +471,9 @@ namespace Parley.Generators.Jinja
 
                 if (SkipOp("("))
                 {
+                    Nest();
                     JExpr inner = ParseAssignTarget(false, null);
+                    Unnest();
                     ExpectOp(")");
                     names.Add(inner);
                     continue;
@@ -499,7 +542,18 @@ namespace Parley.Generators.Jinja
             || IsOp(")")
             || (extraEnd is not null && IsName(extraEnd));
 
-        private JExpr ParseExpression(bool withCondExpr) => withCondExpr ? ParseCondExpr() : ParseOr();
+        private JExpr ParseExpression(bool withCondExpr)
+        {
+            Nest();
+            try
+            {
+                return withCondExpr ? ParseCondExpr() : ParseOr();
+            }
+            finally
+            {
+                Unnest();
+            }
+        }
 
         private JExpr ParseCondExpr()
         {
@@ -508,7 +562,7 @@ namespace Parley.Generators.Jinja
             while (SkipName("if"))
             {
                 JExpr test = ParseOr();
-                JExpr? otherwise = SkipName("else") ? ParseCondExpr() : null;
+                JExpr? otherwise = SkipName("else") ? ParseExpression(true) : null;
                 expr = At(new JCond { Test = test, Then = expr, Else = otherwise }, start);
             }
 
@@ -544,7 +598,10 @@ namespace Parley.Generators.Jinja
             JinjaToken start = Current;
             if (SkipName("not"))
             {
-                return At(new JUnary { Op = "not", Operand = ParseNot() }, start);
+                Nest();
+                JExpr operand = ParseNot();
+                Unnest();
+                return At(new JUnary { Op = "not", Operand = operand }, start);
             }
 
             return ParseCompare();
@@ -556,7 +613,8 @@ namespace Parley.Generators.Jinja
         {
             JinjaToken start = Current;
             JExpr left = ParseMath1();
-            JBinary? lastCompare = null;
+            JBinary? single = null;
+            JCompare? chain = null;
             while (true)
             {
                 string op;
@@ -578,18 +636,26 @@ namespace Parley.Generators.Jinja
                     return left;
                 }
 
-                // Chained comparisons (a < b < c) mean (a < b) and (b < c).
                 JExpr right = ParseMath1();
-                if (lastCompare is not null)
+                if (chain is not null)
                 {
-                    var next = At(new JBinary { Op = op, Left = lastCompare.Right, Right = right }, start);
-                    left = At(new JBinary { Op = "and", Left = left, Right = next }, start);
-                    lastCompare = next;
+                    chain.Operands.Add(right);
+                    chain.Ops.Add(op);
+                }
+                else if (single is not null)
+                {
+                    // The second comparison of a chain (a < b < c): one node, so b is evaluated once.
+                    chain = At(new JCompare(), start);
+                    chain.Operands.Add(single.Left);
+                    chain.Operands.Add(single.Right);
+                    chain.Operands.Add(right);
+                    chain.Ops.Add(single.Op);
+                    chain.Ops.Add(op);
+                    left = chain;
                 }
                 else
                 {
-                    lastCompare = At(new JBinary { Op = op, Left = left, Right = right }, start);
-                    left = lastCompare;
+                    left = single = At(new JBinary { Op = op, Left = left, Right = right }, start);
                 }
             }
         }
@@ -648,13 +714,13 @@ namespace Parley.Generators.Jinja
         {
             JinjaToken start = Current;
             JExpr node;
-            if (SkipOp("-"))
+            if (IsOp("-") || IsOp("+"))
             {
-                node = At(new JUnary { Op = "-", Operand = ParseUnary(false) }, start);
-            }
-            else if (SkipOp("+"))
-            {
-                node = At(new JUnary { Op = "+", Operand = ParseUnary(false) }, start);
+                string op = Next().Value;
+                Nest();
+                JExpr operand = ParseUnary(false);
+                Unnest();
+                node = At(new JUnary { Op = op, Operand = operand }, start);
             }
             else
             {

@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 
-namespace Parley.Generators.Jinja
+namespace Parley.Jinja.Syntax
 {
     /// <summary>
     /// Finds names a template reads but nothing defines: not set, not a loop or macro variable, not a global, not a
@@ -20,10 +20,10 @@ namespace Parley.Generators.Jinja
             "loop", "caller", "varargs", "kwargs", "true", "false", "none", "True", "False", "None",
         };
 
-        public static void Report(JinjaTemplate template, List<JinjaProblem> problems, IEnumerable<string>? declaredInputs)
+        public static void Report(JTemplate template, List<JinjaProblem> problems, IEnumerable<string>? declaredInputs)
         {
             var defined = new HashSet<string>(Globals);
-            defined.UnionWith(JinjaChecks.StandardInputs);
+            defined.UnionWith(JinjaBuiltins.StandardInputs);
             if (declaredInputs is not null) defined.UnionWith(declaredInputs);
             var reads = new List<JName>();
             var collector = new Collector(defined, reads);

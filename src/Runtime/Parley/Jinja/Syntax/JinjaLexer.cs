@@ -2,10 +2,10 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 
-namespace Parley.Generators.Jinja
+namespace Parley.Jinja.Syntax
 {
     /// <summary>Kinds of tokens inside tags.</summary>
-    public enum JinjaTokenKind
+    internal enum JinjaTokenKind
     {
         /// <summary>Literal template text.</summary>
         Data,
@@ -32,7 +32,7 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary>One token with its 1-based line and column in the template.</summary>
-    public sealed class JinjaToken
+    internal sealed class JinjaToken
     {
         /// <summary>Creates a token.</summary>
         public JinjaToken(JinjaTokenKind kind, string value, int line, int column)
@@ -60,7 +60,7 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary>A template error with its 1-based line and column.</summary>
-    public sealed class JinjaSyntaxException : System.Exception
+    internal sealed class JinjaSyntaxException : System.Exception
     {
         /// <summary>Creates the error.</summary>
         public JinjaSyntaxException(string message, int line, int column, bool unsupported = false, int length = 1) : base(message)
@@ -80,6 +80,9 @@ namespace Parley.Generators.Jinja
         /// <summary>1-based column.</summary>
         public int Column { get; }
 
+        /// <summary>The limit the template exceeds (<c>MaxNesting</c>), or null for a plain syntax error.</summary>
+        public string? Limit { get; set; }
+
         /// <summary>Whether the template is valid Jinja using a feature Parley does not compile.</summary>
         public bool Unsupported { get; }
     }
@@ -89,7 +92,7 @@ namespace Parley.Generators.Jinja
     /// <c>lstrip_blocks</c>, whitespace control (<c>-</c>, <c>+</c>), comments and raw blocks, newline normalisation
     /// and one trailing newline dropped.
     /// </summary>
-    public static class JinjaLexer
+    internal static class JinjaLexer
     {
         /// <summary>jinja2's source normalisation: <c>\r\n</c> and <c>\r</c> become <c>\n</c>; one trailing newline is dropped.</summary>
         public static string Normalize(string source)

@@ -1,24 +1,30 @@
 using System.Collections.Generic;
 
-namespace Parley.Generators.Jinja
+namespace Parley.Jinja.Syntax
 {
     /// <summary>A node of a parsed template, with its 1-based position in the template.</summary>
-    public abstract class JinjaNode
+    internal abstract class JinjaNode
     {
         /// <summary>1-based line.</summary>
         public int Line { get; set; }
 
         /// <summary>1-based column.</summary>
         public int Column { get; set; }
+
+        /// <summary>
+        /// What a host derived from this node once and reuses on every rendering (the interpreter's constant value,
+        /// filter delegate, flattened output chain); set once, never changed afterwards.
+        /// </summary>
+        public object? Cache { get; set; }
     }
 
     /// <summary>An expression.</summary>
-    public abstract class JExpr : JinjaNode
+    internal abstract class JExpr : JinjaNode
     {
     }
 
     /// <summary>A literal: null (none), bool, long, double or string.</summary>
-    public sealed class JConst : JExpr
+    internal sealed class JConst : JExpr
     {
         /// <summary>The value; <see cref="NoneValue"/> for none.</summary>
         public object Value { get; set; } = NoneValue;
@@ -28,14 +34,14 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary>A variable reference.</summary>
-    public sealed class JName : JExpr
+    internal sealed class JName : JExpr
     {
         /// <summary>The name.</summary>
         public string Name { get; set; } = "";
     }
 
     /// <summary><c>obj.attr</c>.</summary>
-    public sealed class JGetAttr : JExpr
+    internal sealed class JGetAttr : JExpr
     {
         /// <summary>The object.</summary>
         public JExpr Target { get; set; } = null!;
@@ -45,7 +51,7 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary><c>obj[index]</c>.</summary>
-    public sealed class JGetItem : JExpr
+    internal sealed class JGetItem : JExpr
     {
         /// <summary>The object.</summary>
         public JExpr Target { get; set; } = null!;
@@ -55,7 +61,7 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary><c>start:stop:step</c>.</summary>
-    public sealed class JSlice : JExpr
+    internal sealed class JSlice : JExpr
     {
         /// <summary>Start, or null.</summary>
         public JExpr? Start { get; set; }
@@ -68,7 +74,7 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary>Call arguments.</summary>
-    public sealed class JArgs
+    internal sealed class JArgs
     {
         /// <summary>Positional arguments.</summary>
         public List<JExpr> Positional { get; } = new();
@@ -84,7 +90,7 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary><c>f(args)</c>.</summary>
-    public sealed class JCall : JExpr
+    internal sealed class JCall : JExpr
     {
         /// <summary>The callee.</summary>
         public JExpr Callee { get; set; } = null!;
@@ -94,7 +100,7 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary><c>value | name(args)</c>.</summary>
-    public sealed class JFilter : JExpr
+    internal sealed class JFilter : JExpr
     {
         /// <summary>The filtered value (null inside a filter block).</summary>
         public JExpr? Target { get; set; }
@@ -107,7 +113,7 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary><c>value is [not] name(args)</c>.</summary>
-    public sealed class JTest : JExpr
+    internal sealed class JTest : JExpr
     {
         /// <summary>The tested value.</summary>
         public JExpr Target { get; set; } = null!;
@@ -123,7 +129,7 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary>A unary operator: <c>-</c>, <c>+</c>, <c>not</c>.</summary>
-    public sealed class JUnary : JExpr
+    internal sealed class JUnary : JExpr
     {
         /// <summary>The operator.</summary>
         public string Op { get; set; } = "";
@@ -133,7 +139,7 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary>A binary operator: arithmetic, <c>~</c>, <c>and</c>, <c>or</c>, comparisons, <c>in</c>, <c>not in</c>.</summary>
-    public sealed class JBinary : JExpr
+    internal sealed class JBinary : JExpr
     {
         /// <summary>The operator.</summary>
         public string Op { get; set; } = "";
@@ -145,8 +151,21 @@ namespace Parley.Generators.Jinja
         public JExpr Right { get; set; } = null!;
     }
 
+    /// <summary>
+    /// A chained comparison <c>a &lt; b &lt;= c</c>: <c>(a &lt; b) and (b &lt;= c)</c> with each operand evaluated once,
+    /// stopping at the first false comparison. A single comparison is a <see cref="JBinary"/>.
+    /// </summary>
+    internal sealed class JCompare : JExpr
+    {
+        /// <summary>The operands, one more than <see cref="Ops"/>.</summary>
+        public List<JExpr> Operands { get; } = new();
+
+        /// <summary>The operators between them (<c>==</c>, <c>&lt;</c>, <c>in</c>, <c>not in</c> …).</summary>
+        public List<string> Ops { get; } = new();
+    }
+
     /// <summary><c>a if cond else b</c> (<c>Else</c> may be null).</summary>
-    public sealed class JCond : JExpr
+    internal sealed class JCond : JExpr
     {
         /// <summary>The condition.</summary>
         public JExpr Test { get; set; } = null!;
@@ -159,7 +178,7 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary>A list or tuple literal.</summary>
-    public sealed class JList : JExpr
+    internal sealed class JList : JExpr
     {
         /// <summary>The items.</summary>
         public List<JExpr> Items { get; } = new();
@@ -169,33 +188,33 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary>A dict literal.</summary>
-    public sealed class JDict : JExpr
+    internal sealed class JDict : JExpr
     {
         /// <summary>The pairs.</summary>
         public List<KeyValuePair<JExpr, JExpr>> Items { get; } = new();
     }
 
     /// <summary>A statement.</summary>
-    public abstract class JStmt : JinjaNode
+    internal abstract class JStmt : JinjaNode
     {
     }
 
     /// <summary>Literal text.</summary>
-    public sealed class JText : JStmt
+    internal sealed class JText : JStmt
     {
         /// <summary>The text.</summary>
         public string Text { get; set; } = "";
     }
 
     /// <summary><c>{{ expr }}</c>.</summary>
-    public sealed class JOutput : JStmt
+    internal sealed class JOutput : JStmt
     {
         /// <summary>The expression.</summary>
         public JExpr Expr { get; set; } = null!;
     }
 
     /// <summary><c>if/elif/else</c>.</summary>
-    public sealed class JIf : JStmt
+    internal sealed class JIf : JStmt
     {
         /// <summary>Conditions with their bodies (the if and each elif).</summary>
         public List<KeyValuePair<JExpr, List<JStmt>>> Branches { get; } = new();
@@ -205,7 +224,7 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary><c>for target in iter [if filter]</c>.</summary>
-    public sealed class JFor : JStmt
+    internal sealed class JFor : JStmt
     {
         /// <summary>The target (a name or a tuple of names).</summary>
         public JExpr Target { get; set; } = null!;
@@ -227,7 +246,7 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary><c>set target = expr</c>, or block set when <see cref="Body"/> is set.</summary>
-    public sealed class JSet : JStmt
+    internal sealed class JSet : JStmt
     {
         /// <summary>The target: a name, a tuple of names or <c>ns.attr</c>.</summary>
         public JExpr Target { get; set; } = null!;
@@ -243,7 +262,7 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary>A macro parameter.</summary>
-    public sealed class JParam
+    internal sealed class JParam
     {
         /// <summary>The name.</summary>
         public string Name { get; set; } = "";
@@ -253,7 +272,7 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary><c>macro name(params)</c>.</summary>
-    public sealed class JMacro : JStmt
+    internal sealed class JMacro : JStmt
     {
         /// <summary>The name.</summary>
         public string Name { get; set; } = "";
@@ -266,7 +285,7 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary><c>call(params) expr</c>.</summary>
-    public sealed class JCallBlock : JStmt
+    internal sealed class JCallBlock : JStmt
     {
         /// <summary>The call.</summary>
         public JCall Call { get; set; } = null!;
@@ -279,7 +298,7 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary><c>filter name</c> block.</summary>
-    public sealed class JFilterBlock : JStmt
+    internal sealed class JFilterBlock : JStmt
     {
         /// <summary>The filters, applied in order (targets are null).</summary>
         public List<JFilter> Filters { get; } = new();
@@ -289,21 +308,21 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary><c>generation</c> block (HF's assistant tracking).</summary>
-    public sealed class JGeneration : JStmt
+    internal sealed class JGeneration : JStmt
     {
         /// <summary>The body.</summary>
         public List<JStmt> Body { get; set; } = new();
     }
 
     /// <summary><c>break</c> or <c>continue</c>.</summary>
-    public sealed class JLoopControl : JStmt
+    internal sealed class JLoopControl : JStmt
     {
         /// <summary>Whether <c>break</c>.</summary>
         public bool IsBreak { get; set; }
     }
 
     /// <summary><c>with</c> block.</summary>
-    public sealed class JWith : JStmt
+    internal sealed class JWith : JStmt
     {
         /// <summary>Assignments.</summary>
         public List<KeyValuePair<JExpr, JExpr>> Assignments { get; } = new();
@@ -313,7 +332,7 @@ namespace Parley.Generators.Jinja
     }
 
     /// <summary>A parsed template.</summary>
-    public sealed class JinjaTemplate
+    internal sealed class JTemplate
     {
         /// <summary>The top-level statements.</summary>
         public List<JStmt> Body { get; } = new();
