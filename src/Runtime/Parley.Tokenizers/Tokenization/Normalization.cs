@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text;
+using Parley.Tokenization.Unicode;
 
 namespace Parley.Tokenization;
 
@@ -70,58 +70,30 @@ internal sealed class ReplaceNormalizer(string pattern, string content) : TextNo
     }
 }
 
-/// <summary>HF <c>NFC</c>/<c>NFKC</c>/<c>NFD</c>/<c>NFKD</c>, normalizing one text element at a time to keep offsets.</summary>
-internal sealed class UnicodeNormalizer(NormalizationForm form) : TextNormalizer
+/// <summary>
+/// HF <c>NFC</c>/<c>NFKC</c>/<c>NFD</c>/<c>NFKD</c> from Parley's own Unicode tables, so the ids are the same with and
+/// without ICU (<c>InvariantGlobalization</c>).
+/// </summary>
+internal sealed class UnicodeNormalizer(NormalizationKind form) : TextNormalizer
 {
-    public override bool TryNormalize(ReadOnlySpan<char> input, out NormalizedText output)
-    {
-        // Below U+0300 every code point is stable under all four forms except compatibility mappings, which
-        // only NFKC/NFKD apply (e.g. U+00A0, U+00B5); those go the slow way.
-        bool compat = form is NormalizationForm.FormKC or NormalizationForm.FormKD;
-        if (!compat && input.IndexOfAnyInRange('\u0300', '\uffff') < 0) { output = default; return false; }
-        string s = input.ToString();
-        bool valid = input.IndexOfAnyInRange('\uD800', '\uDFFF') < 0 || !HasLoneSurrogate(input);
-        if (valid && s.IsNormalized(form)) { output = default; return false; }
-
-        var text = new StringBuilder(s.Length + 8);
-        var map = new List<int>(s.Length + 1);
-        var elements = StringInfo.GetTextElementEnumerator(s);
-        while (elements.MoveNext())
-        {
-            int start = elements.ElementIndex;
-            string element = (string)elements.Current;
-            // .NET refuses to normalize lone surrogates; they pass through unchanged.
-            string normalized = valid || !HasLoneSurrogate(element) ? element.Normalize(form) : element;
-            for (int k = 0; k < normalized.Length; k++) map.Add(k == 0 ? start : start + element.Length);
-            text.Append(normalized);
-        }
-        map.Add(s.Length);
-        output = new NormalizedText(text.ToString(), map.ToArray());
-        return true;
-    }
-
-    private static bool HasLoneSurrogate(ReadOnlySpan<char> s)
-    {
-        for (int i = 0; i < s.Length; i++)
-        {
-            if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) { i++; continue; }
-            if (char.IsSurrogate(s[i])) return true;
-        }
-        return false;
-    }
+    public override bool TryNormalize(ReadOnlySpan<char> input, out NormalizedText output) =>
+        UnicodeNormalization.TryNormalize(input, form, out output);
 }
 
-/// <summary>HF <c>Lowercase</c>.</summary>
+/// <summary>
+/// HF <c>Lowercase</c>: each code point's full lowercase mapping without context (Rust's <c>char::to_lowercase</c>,
+/// so U+0130 becomes two chars), from Parley's tables rather than the culture data.
+/// </summary>
 internal sealed class LowercaseNormalizer : TextNormalizer
 {
-    public override bool TryNormalize(ReadOnlySpan<char> input, out NormalizedText output)
-    {
-        var chars = new char[input.Length];
-        input.ToLowerInvariant(chars);
-        if (input.SequenceEqual(chars)) { output = default; return false; }
-        output = new NormalizedText(new string(chars), null);
-        return true;
-    }
+    public override bool TryNormalize(ReadOnlySpan<char> input, out NormalizedText output) =>
+        CodePointMapper.TryMap(input, static (cp, sb) =>
+        {
+            ReadOnlySpan<int> lower = UnicodeTables.Lowercase(cp);
+            if (lower.IsEmpty) return false;
+            foreach (int l in lower) UnicodeNormalization.AppendCodePoint(sb, l);
+            return true;
+        }, out output);
 }
 
 /// <summary>HF <c>Sequence</c> of normalizers; maps compose.</summary>

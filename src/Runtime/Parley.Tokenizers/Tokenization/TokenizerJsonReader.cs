@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Parley.Tokenization.Unicode;
 
 namespace Parley.Tokenization;
 
@@ -149,10 +150,10 @@ internal static class TokenizerJsonReader
             case "Prepend": return new PrependNormalizer(OptionalString(n, "prepend") ?? "");
             case "Replace":
                 return new ReplaceNormalizer(ReadStringPattern(n, file, field), OptionalString(n, "content") ?? "");
-            case "NFC": return new UnicodeNormalizer(NormalizationForm.FormC);
-            case "NFD": return new UnicodeNormalizer(NormalizationForm.FormD);
-            case "NFKC": return new UnicodeNormalizer(NormalizationForm.FormKC);
-            case "NFKD": return new UnicodeNormalizer(NormalizationForm.FormKD);
+            case "NFC": return new UnicodeNormalizer(NormalizationKind.Nfc);
+            case "NFD": return new UnicodeNormalizer(NormalizationKind.Nfd);
+            case "NFKC": return new UnicodeNormalizer(NormalizationKind.Nfkc);
+            case "NFKD": return new UnicodeNormalizer(NormalizationKind.Nfkd);
             case "Lowercase": return new LowercaseNormalizer();
             default:
                 throw new TokenizerFormatException(file, field + ".type",
