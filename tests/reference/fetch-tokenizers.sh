@@ -25,7 +25,7 @@ if [ "${1:-}" = "--reference" ]; then
   node_cache="$cache/.node"
   mkdir -p "$node_cache"
   if [ ! -d "$node_cache/node_modules/@huggingface/transformers" ]; then
-    (cd "$node_cache" && npm install --silent --no-save --no-package-lock @huggingface/transformers@3.7.2)
+    (cd "$node_cache" && npm install --silent --no-save --no-package-lock --ignore-scripts @huggingface/transformers@3.7.2)
   fi
-  NODE_PATH="$node_cache/node_modules" node "$here/make-reference.mjs" "$cache" "$here"
+  node "$here/make-reference.mjs" "$cache" "$here"
 fi

@@ -17,7 +17,8 @@ internal sealed record BpeModelSpec(
     TextNormalizer? Normalizer,
     RegexPreTokenizer? PreTokenizer,
     TokenDecoder Decoder,
-    MetaspacePreTokenizer? Metaspace = null);
+    MetaspacePreTokenizer? Metaspace = null,
+    bool AddPrefixSpace = false);
 
 /// <summary>
 /// HF tokenizers' BPE model, both flavours: byte-level (GPT-2, OPT, Qwen: bytes map to printable chars, a
@@ -41,6 +42,7 @@ internal sealed class BpeModel : ITokenModel
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheBySpan;
 
     [ThreadStatic] private static List<(int Start, int Length)>? t_pieces;
+    private static readonly PrependNormalizer PrefixSpace = new(" ");
 
     public BpeModel(BpeModelSpec spec)
     {
@@ -80,6 +82,14 @@ internal sealed class BpeModel : ITokenModel
         {
             normalized = n.Text;
             map = n.Map;
+        }
+
+        if (_spec.AddPrefixSpace && !normalized.IsEmpty && normalized[0] != ' ' && PrefixSpace.TryNormalize(normalized, out NormalizedText spaced))
+        {
+            if (map is not null)
+                for (int i = 0; i < spaced.Map!.Length; i++) spaced.Map[i] = map[spaced.Map[i]];
+            normalized = spaced.Text;
+            map = spaced.Map;
         }
 
         if (_spec.Metaspace is not null && _spec.Metaspace.TryTransform(normalized, offset == 0, out NormalizedText m))

@@ -25,7 +25,8 @@ internal static class TokenizerJsonReader
         List<AddedToken> added = ReadAddedTokens(root, file);
         // Added tokens may carry ids past the model vocabulary; they are not model tokens.
 
-        var (patterns, byteLevel, metaspace) = ReadPreTokenizer(Optional(root, "pre_tokenizer"), file, "pre_tokenizer");
+        PreTokenizerSpec pre = ReadPreTokenizer(Optional(root, "pre_tokenizer"), file, "pre_tokenizer");
+        bool byteLevel = pre.ByteLevel;
         if (!byteLevel && root.TryGetProperty("decoder", out JsonElement dec) && dec.ValueKind == JsonValueKind.Object)
             byteLevel = OptionalString(dec, "type") == "ByteLevel";
 
@@ -49,9 +50,10 @@ internal static class TokenizerJsonReader
             OptionalBool(model, "fuse_unk"),
             OptionalBool(model, "ignore_merges"),
             ReadNormalizer(Optional(root, "normalizer"), file, "normalizer"),
-            patterns.Count == 0 ? null : new RegexPreTokenizer(patterns),
+            pre.Splitter,
             ReadDecoder(root.TryGetProperty("decoder", out JsonElement d) ? d : default, file),
-            metaspace);
+            pre.Metaspace,
+            pre.AddPrefixSpace);
 
         PostProcessor post = ReadPostProcessor(root.TryGetProperty("post_processor", out JsonElement p) ? p : default, file, "post_processor", vocab, added);
         return new ParleyTokenizer(new BpeModel(spec), added, post, config.Roles, config.AdditionalSpecialTokens, config.PaddingSide, file);
@@ -161,15 +163,24 @@ internal static class TokenizerJsonReader
         }
     }
 
-    private static (List<string> Patterns, bool ByteLevel, MetaspacePreTokenizer? Metaspace) ReadPreTokenizer(JsonElement p, string file, string field)
+    /// <summary>What a <c>pre_tokenizer</c> section reads into.</summary>
+    internal sealed record PreTokenizerSpec(List<SplitRule> Rules, bool ByteLevel, bool AddPrefixSpace, MetaspacePreTokenizer? Metaspace)
     {
-        var patterns = new List<string>();
-        bool byteLevel = false;
+        public RegexPreTokenizer? Splitter => Rules.Count == 0 ? null : new RegexPreTokenizer(Rules);
+    }
+
+    // Unicode punctuation plus ASCII symbols, as HF's is_punc (char::is_ascii_punctuation || is_punctuation).
+    private const string PunctuationClass = @"[\p{P}\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E]";
+
+    internal static PreTokenizerSpec ReadPreTokenizer(JsonElement p, string file, string field)
+    {
+        var rules = new List<SplitRule>();
+        bool byteLevel = false, addPrefixSpace = false;
         MetaspacePreTokenizer? metaspace = null;
         Collect(p, field);
-        if (metaspace is not null && (patterns.Count > 0 || byteLevel))
+        if (metaspace is not null && (rules.Count > 0 || byteLevel))
             throw new TokenizerFormatException(file, field, "Metaspace combined with Split or ByteLevel pre-tokenizers is not supported.");
-        return (patterns, byteLevel, metaspace);
+        return new PreTokenizerSpec(rules, byteLevel, addPrefixSpace, metaspace);
 
         void Collect(JsonElement e, string f)
         {
@@ -184,18 +195,39 @@ internal static class TokenizerJsonReader
                 case "ByteLevel":
                     byteLevel = true;
                     if (OptionalBool(e, "add_prefix_space"))
-                        throw new TokenizerFormatException(file, f + ".add_prefix_space", "add_prefix_space=true is not supported; prefix the text with a space yourself.");
+                    {
+                        // HF prefixes each piece made so far; Parley does it for the whole text, which is the same only
+                        // when nothing split the text before.
+                        if (rules.Count > 0)
+                            throw new TokenizerFormatException(file, f + ".add_prefix_space", "ByteLevel with add_prefix_space=true after a Split is not supported; put ByteLevel first or set add_prefix_space to false.");
+                        addPrefixSpace = true;
+                    }
                     if (!e.TryGetProperty("use_regex", out JsonElement useRegex) || useRegex.ValueKind != JsonValueKind.False)
-                        patterns.Add(RegexPreTokenizer.Gpt2Pattern);
+                        rules.Add(SplitRule.Create(RegexPreTokenizer.Gpt2Pattern));
                     break;
                 case "Split":
-                    string behavior = OptionalString(e, "behavior") ?? "";
-                    if (behavior != "Isolated" || OptionalBool(e, "invert"))
-                        throw new TokenizerFormatException(file, f + ".behavior", $"Split with behavior '{behavior}' (invert={OptionalBool(e, "invert")}) is not supported; only Isolated without invert.");
-                    JsonElement pattern = Required(e, "pattern", file, f + ".");
-                    if (pattern.TryGetProperty("Regex", out JsonElement rx)) patterns.Add(rx.GetString()!);
-                    else if (pattern.TryGetProperty("String", out JsonElement str)) patterns.Add(System.Text.RegularExpressions.Regex.Escape(str.GetString()!));
-                    else throw new TokenizerFormatException(file, f + ".pattern", "expected {\"Regex\": …} or {\"String\": …}.");
+                    rules.Add(SplitRule.Create(ReadPattern(e, file, f), ReadBehavior(e, file, f, "behavior"), OptionalBool(e, "invert")));
+                    break;
+                case "Whitespace":
+                    rules.Add(SplitRule.Create(@"\w+|[^\w\s]+", SplitBehavior.Removed, invert: true));
+                    break;
+                case "WhitespaceSplit":
+                    rules.Add(SplitRule.Create(@"\s", SplitBehavior.Removed));
+                    break;
+                case "Punctuation":
+                    rules.Add(SplitRule.Create(PunctuationClass, e.TryGetProperty("behavior", out _) ? ReadBehavior(e, file, f, "behavior") : SplitBehavior.Isolated));
+                    break;
+                case "Digits":
+                    rules.Add(SplitRule.Create(@"\p{N}", OptionalBool(e, "individual_digits") ? SplitBehavior.Isolated : SplitBehavior.Contiguous));
+                    break;
+                case "CharDelimiterSplit":
+                    string delimiter = OptionalString(e, "delimiter") ?? "";
+                    if (delimiter.Length == 0) throw new TokenizerFormatException(file, f + ".delimiter", "expected one character.");
+                    rules.Add(SplitRule.Create(System.Text.RegularExpressions.Regex.Escape(delimiter), SplitBehavior.Removed));
+                    break;
+                case "BertPreTokenizer":
+                    rules.Add(SplitRule.Create(@"\s", SplitBehavior.Removed));
+                    rules.Add(SplitRule.Create(PunctuationClass, SplitBehavior.Isolated));
                     break;
                 case "Metaspace":
                     string replacement = OptionalString(e, "replacement") ?? "\u2581";
@@ -213,11 +245,36 @@ internal static class TokenizerJsonReader
                     bool split = !e.TryGetProperty("split", out JsonElement sp) || sp.ValueKind != JsonValueKind.False;
                     metaspace = new MetaspacePreTokenizer(replacement[0], prepend, split);
                     break;
+                case "UnicodeScripts":
+                    throw new TokenizerFormatException(file, f + ".type",
+                        "pre-tokenizer 'UnicodeScripts' is not supported: Parley carries no Unicode script data. Replace it with a Split on the scripts you need.");
                 default:
                     throw new TokenizerFormatException(file, f + ".type",
-                        $"pre-tokenizer '{type}' is not supported (supported: Sequence, ByteLevel, Split with Isolated, Metaspace).");
+                        $"pre-tokenizer '{type}' is not supported (supported: Sequence, ByteLevel, Split, Whitespace, WhitespaceSplit, Punctuation, Digits, CharDelimiterSplit, BertPreTokenizer, Metaspace).");
             }
         }
+    }
+
+    private static string ReadPattern(JsonElement e, string file, string f)
+    {
+        JsonElement pattern = Required(e, "pattern", file, f + ".");
+        if (pattern.TryGetProperty("Regex", out JsonElement rx)) return rx.GetString() ?? "";
+        if (pattern.TryGetProperty("String", out JsonElement str)) return System.Text.RegularExpressions.Regex.Escape(str.GetString() ?? "");
+        throw new TokenizerFormatException(file, f + ".pattern", "expected {\"Regex\": …} or {\"String\": …}.");
+    }
+
+    private static SplitBehavior ReadBehavior(JsonElement e, string file, string f, string name)
+    {
+        string behavior = OptionalString(e, name) ?? "";
+        return behavior switch
+        {
+            "Removed" => SplitBehavior.Removed,
+            "Isolated" => SplitBehavior.Isolated,
+            "MergedWithPrevious" => SplitBehavior.MergedWithPrevious,
+            "MergedWithNext" => SplitBehavior.MergedWithNext,
+            "Contiguous" => SplitBehavior.Contiguous,
+            _ => throw new TokenizerFormatException(file, $"{f}.{name}", $"'{behavior}' is not one of Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous."),
+        };
     }
 
     private static TokenDecoder ReadDecoder(JsonElement d, string file)
