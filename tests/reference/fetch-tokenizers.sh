@@ -3,7 +3,8 @@
 # cache outside the repository: ${PARLEY_TOKENIZER_CACHE:-$HOME/.cache/parley/tokenizers}/<name>/tokenizer.json.
 # The files are never committed; tests that need them report Ignored when the cache is absent.
 # With --reference it also installs @huggingface/transformers into the cache and regenerates the expected ids
-# (tests/reference/tokenizers/*.json) from tests/reference/corpus.json.
+# (tests/reference/tokenizers/*.json) from tests/reference/tokenizer-corpus.json, and the component cases
+# (tests/reference/components/).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cache="${PARLEY_TOKENIZER_CACHE:-$HOME/.cache/parley/tokenizers}"
@@ -28,4 +29,5 @@ if [ "${1:-}" = "--reference" ]; then
     (cd "$node_cache" && npm install --silent --no-save --no-package-lock --ignore-scripts @huggingface/transformers@3.7.2)
   fi
   node "$here/make-reference.mjs" "$cache" "$here"
+  node "$here/make-components.mjs" "$cache" "$here"
 fi

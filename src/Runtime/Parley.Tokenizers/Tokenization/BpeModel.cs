@@ -18,7 +18,9 @@ internal sealed record BpeModelSpec(
     RegexPreTokenizer? PreTokenizer,
     TokenDecoder Decoder,
     MetaspacePreTokenizer? Metaspace = null,
-    bool AddPrefixSpace = false);
+    bool AddPrefixSpace = false,
+    string ContinuingSubwordPrefix = "",
+    string EndOfWordSuffix = "");
 
 /// <summary>
 /// HF tokenizers' BPE model, both flavours: byte-level (GPT-2, OPT, Qwen: bytes map to printable chars, a
@@ -37,6 +39,7 @@ internal sealed class BpeModel : ITokenModel
     private readonly int[] _byteIds = new int[256];
     private readonly int[] _tokenByteLength;
     private readonly bool _splitBeforeWordStarts;
+    private readonly bool _hasAffixes;
     private int _cacheCount;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheBySpan;
@@ -56,7 +59,8 @@ internal sealed class BpeModel : ITokenModel
             string key = spec.ByteLevel ? ByteLevelAlphabet.ByteToChar[b].ToString() : $"<0x{b:X2}>";
             if (spec.Vocabulary.TryGetValue(key, out int id)) _byteIds[b] = id;
         }
-        _splitBeforeWordStarts = !spec.ByteLevel && spec.PreTokenizer is null && NoTokenSpansWordStart(spec.Tokens);
+        _hasAffixes = spec.ContinuingSubwordPrefix.Length > 0 || spec.EndOfWordSuffix.Length > 0;
+        _splitBeforeWordStarts = !spec.ByteLevel && spec.PreTokenizer is null && !_hasAffixes && NoTokenSpansWordStart(spec.Tokens);
         if (spec.ByteLevel)
             for (int id = 0; id < spec.Tokens.Length; id++)
                 _tokenByteLength[id] = spec.Tokens[id]?.Length ?? 0;
@@ -278,7 +282,7 @@ internal sealed class BpeModel : ITokenModel
         for (int i = 0; i < piece.Length;)
         {
             int units = char.IsHighSurrogate(piece[i]) && i + 1 < piece.Length && char.IsLowSurrogate(piece[i + 1]) ? 2 : 1;
-            if (_vocabBySpan.TryGetValue(piece.Slice(i, units), out int id))
+            if (_hasAffixes ? TryAffixed(piece, i, units, out int id) : _vocabBySpan.TryGetValue(piece.Slice(i, units), out id))
             {
                 ids[n] = id; lengths[n] = units; n++;
                 lastWasUnknown = false;
@@ -307,6 +311,18 @@ internal sealed class BpeModel : ITokenModel
         lengths[..merged].CopyTo(result.AsSpan(merged));
         ArrayPool<int>.Shared.Return(rented);
         return result;
+    }
+
+    // HF BPE: every char but the first carries continuing_subword_prefix, the last one end_of_word_suffix.
+    private bool TryAffixed(ReadOnlySpan<char> piece, int i, int units, out int id)
+    {
+        string prefix = i > 0 ? _spec.ContinuingSubwordPrefix : "";
+        string suffix = i + units == piece.Length ? _spec.EndOfWordSuffix : "";
+        Span<char> key = stackalloc char[prefix.Length + units + suffix.Length];
+        prefix.AsSpan().CopyTo(key);
+        piece.Slice(i, units).CopyTo(key[prefix.Length..]);
+        suffix.AsSpan().CopyTo(key[(prefix.Length + units)..]);
+        return _vocabBySpan.TryGetValue(key, out id);
     }
 
     private bool TryByteFallback(ReadOnlySpan<char> chars, Span<byte> utf8, out int count)
