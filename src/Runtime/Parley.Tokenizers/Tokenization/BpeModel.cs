@@ -60,7 +60,7 @@ internal sealed class BpeModel : ITokenModel
             if (spec.Vocabulary.TryGetValue(key, out int id)) _byteIds[b] = id;
         }
         _hasAffixes = spec.ContinuingSubwordPrefix.Length > 0 || spec.EndOfWordSuffix.Length > 0;
-        _splitBeforeWordStarts = !spec.ByteLevel && spec.PreTokenizer is null && !_hasAffixes && NoTokenSpansWordStart(spec.Tokens);
+        _splitBeforeWordStarts = !spec.ByteLevel && !_hasAffixes && NoTokenSpansWordStart(spec.Tokens);
         if (spec.ByteLevel)
             for (int id = 0; id < spec.Tokens.Length; id++)
                 _tokenByteLength[id] = spec.Tokens[id]?.Length ?? 0;
@@ -116,21 +116,27 @@ internal sealed class BpeModel : ITokenModel
 
         if (_spec.PreTokenizer is null)
         {
-            if (_splitBeforeWordStarts) EncodeWords(normalized, map, offset, sink);
-            else EncodePiece(normalized, 0, map, offset, sink);
+            EncodeWords(normalized, 0, map, offset, sink);
             return;
         }
         List<(int Start, int Length)> pieces = t_pieces ??= new List<(int, int)>(256);
         pieces.Clear();
         _spec.PreTokenizer.Split(normalized, pieces);
         foreach ((int start, int length) in pieces)
-            EncodePiece(normalized.Slice(start, length), start, map, offset, sink);
+            EncodeWords(normalized.Slice(start, length), start, map, offset, sink);
     }
 
     // BPE merges never cross a boundary that no vocabulary entry spans, so cutting there changes no id; the
     // words are short, hit the cache, and use the fast merge loop instead of one heap over the whole text.
-    private void EncodeWords(ReadOnlySpan<char> text, int[]? map, int offset, TokenSink sink)
+    // (Gemma 3's pre-tokenizer splits on spaces its normalizer already replaced, so each text is one piece: the cut
+    // applies inside pieces too.)
+    private void EncodeWords(ReadOnlySpan<char> text, int textStart, int[]? map, int offset, TokenSink sink)
     {
+        if (!_splitBeforeWordStarts)
+        {
+            EncodePiece(text, textStart, map, offset, sink);
+            return;
+        }
         int start = 0;
         int search = 1;
         while (search < text.Length)
@@ -140,12 +146,12 @@ internal sealed class BpeModel : ITokenModel
             int at = search + rel;
             if (text[at - 1] != WordStart)
             {
-                EncodePiece(text[start..at], start, map, offset, sink);
+                EncodePiece(text[start..at], textStart + start, map, offset, sink);
                 start = at;
             }
             search = at + 1;
         }
-        EncodePiece(text[start..], start, map, offset, sink);
+        EncodePiece(text[start..], textStart + start, map, offset, sink);
     }
 
     /// <summary>Whether no token holds <c>▁</c> after another char, so text can be cut before each word's <c>▁</c>.</summary>

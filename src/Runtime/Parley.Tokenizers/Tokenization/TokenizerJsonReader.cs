@@ -12,8 +12,15 @@ namespace Parley.Tokenization;
 /// </summary>
 internal static class TokenizerJsonReader
 {
-    public static ParleyTokenizer Read(JsonElement root, string file, TokenizerConfig config)
+    public static ParleyTokenizer Read(JsonElement root, string file, TokenizerConfig config) => Read(root, file, config, null, out _);
+
+    /// <summary>
+    /// Reads the tokenizer; a BPE model takes its vocabulary and merges from <paramref name="prebuilt"/> when given (the
+    /// binary cache), and hands back the tables it read in <paramref name="tables"/> (null for other models).
+    /// </summary>
+    public static ParleyTokenizer Read(JsonElement root, string file, TokenizerConfig config, BpeTables? prebuilt, out BpeTables? tables)
     {
+        tables = null;
         JsonElement model = Required(root, "model", file, "");
         string type = OptionalString(model, "type") ?? "BPE";
         if (type is "WordPiece" or "WordLevel" or "Unigram") return ReadPieceModel(root, model, type, file, config);
@@ -21,7 +28,7 @@ internal static class TokenizerJsonReader
             throw new TokenizerFormatException(file, "model.type",
                 $"model type '{type}' is not supported (supported: BPE, Unigram, WordPiece, WordLevel).");
 
-        var (tokens, vocab) = ReadVocabulary(model, file);
+        var (tokens, vocab) = prebuilt is null ? ReadVocabulary(model, file) : (prebuilt.Tokens, prebuilt.Vocabulary);
         List<AddedToken> added = ReadAddedTokens(root, file);
         // Added tokens may carry ids past the model vocabulary; they are not model tokens.
 
@@ -42,10 +49,19 @@ internal static class TokenizerJsonReader
         if (model.TryGetProperty("dropout", out JsonElement dropout) && dropout.ValueKind == JsonValueKind.Number && dropout.GetDouble() > 0)
             throw new TokenizerFormatException(file, "model.dropout", "BPE dropout is a training-time randomization; set it to null for deterministic encoding.");
 
+        MergeTable merges;
+        if (prebuilt is not null) merges = MergesFromQuads(prebuilt.Merges);
+        else
+        {
+            var quads = new List<int>();
+            merges = ReadMerges(model, vocab, file, OptionalString(model, "continuing_subword_prefix") ?? "", quads);
+            tables = new BpeTables(tokens, vocab, quads.ToArray());
+        }
+
         var spec = new BpeModelSpec(
             tokens,
             vocab,
-            ReadMerges(model, vocab, file, OptionalString(model, "continuing_subword_prefix") ?? ""),
+            merges,
             byteLevel,
             OptionalBool(model, "byte_fallback"),
             unkId,
@@ -137,7 +153,14 @@ internal static class TokenizerJsonReader
         return (tokens, vocab);
     }
 
-    private static MergeTable ReadMerges(JsonElement model, Dictionary<string, int> vocab, string file, string subwordPrefix)
+    private static MergeTable MergesFromQuads(int[] quads)
+    {
+        var table = MergeTable.NewBuilder(quads.Length / 4);
+        for (int i = 0; i < quads.Length; i += 4) table.TryAdd(MergeTable.Key(quads[i], quads[i + 1]), new MergeTarget(quads[i + 2], quads[i + 3]));
+        return new MergeTable(table);
+    }
+
+    private static MergeTable ReadMerges(JsonElement model, Dictionary<string, int> vocab, string file, string subwordPrefix, List<int> quads)
     {
         var table = MergeTable.NewBuilder();
         if (!model.TryGetProperty("merges", out JsonElement merges) || merges.ValueKind == JsonValueKind.Null)
@@ -164,7 +187,7 @@ internal static class TokenizerJsonReader
 
             if (!vocab.TryGetValue(left, out int l) || !vocab.TryGetValue(right, out int r) || !vocab.TryGetValue(MergedToken(left, right, subwordPrefix), out int m))
                 throw new TokenizerFormatException(file, field, $"merge '{left}' + '{right}' uses or makes a token that is not in model.vocab.");
-            table.TryAdd(MergeTable.Key(l, r), new MergeTarget(rank, m));
+            if (table.TryAdd(MergeTable.Key(l, r), new MergeTarget(rank, m))) quads.AddRange([l, r, rank, m]);
             rank++;
         }
         return new MergeTable(table);
