@@ -40,6 +40,7 @@ internal sealed class BpeModel : ITokenModel
     private readonly int[] _tokenByteLength;
     private readonly bool _splitBeforeWordStarts;
     private readonly bool _hasAffixes;
+    private readonly bool[] _joinsWordStart;
     private int _cacheCount;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheBySpan;
@@ -60,7 +61,8 @@ internal sealed class BpeModel : ITokenModel
             if (spec.Vocabulary.TryGetValue(key, out int id)) _byteIds[b] = id;
         }
         _hasAffixes = spec.ContinuingSubwordPrefix.Length > 0 || spec.EndOfWordSuffix.Length > 0;
-        _splitBeforeWordStarts = !spec.ByteLevel && !_hasAffixes && NoTokenSpansWordStart(spec.Tokens);
+        _splitBeforeWordStarts = !spec.ByteLevel && !_hasAffixes;
+        _joinsWordStart = _splitBeforeWordStarts ? CharsBeforeWordStart(spec.Tokens) : [];
         if (spec.ByteLevel)
             for (int id = 0; id < spec.Tokens.Length; id++)
                 _tokenByteLength[id] = spec.Tokens[id]?.Length ?? 0;
@@ -144,7 +146,7 @@ internal sealed class BpeModel : ITokenModel
             int rel = text[search..].IndexOf(WordStart);
             if (rel < 0) break;
             int at = search + rel;
-            if (text[at - 1] != WordStart)
+            if (text[at - 1] != WordStart && !_joinsWordStart[text[at - 1]])
             {
                 EncodePiece(text[start..at], textStart + start, map, offset, sink);
                 start = at;
@@ -154,16 +156,21 @@ internal sealed class BpeModel : ITokenModel
         EncodePiece(text[start..], textStart + start, map, offset, sink);
     }
 
-    /// <summary>Whether no token holds <c>▁</c> after another char, so text can be cut before each word's <c>▁</c>.</summary>
-    private static bool NoTokenSpansWordStart(string[] tokens)
+    /// <summary>
+    /// The chars some token holds right before a <c>▁</c> (other than <c>▁</c>): text may be cut before a word's
+    /// <c>▁</c> unless the char before it is one of these, since a merge across the cut would make a token holding
+    /// that pair. Most vocabularies have none (Llama, Phi-3); Gemma 3 has a few.
+    /// </summary>
+    private static bool[] CharsBeforeWordStart(string[] tokens)
     {
+        var result = new bool[char.MaxValue + 1];
         foreach (string? t in tokens)
         {
             if (t is null) continue;
             for (int k = t.IndexOf(WordStart, 1); k > 0; k = k + 1 < t.Length ? t.IndexOf(WordStart, k + 1) : -1)
-                if (t[k - 1] != WordStart) return false;
+                if (t[k - 1] != WordStart) result[t[k - 1]] = true;
         }
-        return true;
+        return result;
     }
 
     private void EncodePiece(ReadOnlySpan<char> piece, int pieceStart, int[]? map, int offset, TokenSink sink)
