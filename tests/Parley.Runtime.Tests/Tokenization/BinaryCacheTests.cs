@@ -44,3 +44,20 @@ public class BinaryCacheTests
 
     private ParleyTokenizer Load(string json) => ParleyTokenizer.ReadCached(Encoding.UTF8.GetBytes(json), "tokenizer.json", new TokenizerConfig(), _dir);
 }
+
+/// <summary><see cref="ParleyTokenizer.EncodeBatchToIds"/>: every core, same ids as one at a time, in order.</summary>
+[TestFixture]
+public class BatchEncodingTests
+{
+    [Test]
+    public void Batch_ids_equal_one_at_a_time_in_input_order()
+    {
+        ParleyTokenizer tok = TokenizerFixtures.Shared("qwen3");
+        string[] texts = Enumerable.Range(0, 500).Select(i => $"row {i}: {new string('x', i % 37)} café 🤖 <|im_end|>").ToArray();
+        int[][] batch = tok.EncodeBatchToIds(texts, addSpecialTokens: false, maxDegreeOfParallelism: 4);
+        Assert.That(batch, Has.Length.EqualTo(texts.Length));
+        for (int i = 0; i < texts.Length; i++)
+            Assert.That(batch[i], Is.EqualTo(tok.EncodeToIds(texts[i], addSpecialTokens: false)), $"text #{i}");
+        Assert.That(tok.EncodeBatchToIds([]), Is.Empty);
+    }
+}

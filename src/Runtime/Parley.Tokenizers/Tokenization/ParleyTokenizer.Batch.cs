@@ -17,6 +17,7 @@ public sealed partial class ParleyTokenizer
     {
         ArgumentNullException.ThrowIfNull(texts);
         var result = new int[texts.Count][];
+        if (texts.Count == 0) return result;
         int workers = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount;
         // Chunks of consecutive texts keep each worker's cache lines and list reuse local; 64 balances short rows.
         var chunks = System.Collections.Concurrent.Partitioner.Create(0, texts.Count, Math.Max(1, Math.Min(64, texts.Count / (workers * 4) + 1)));

@@ -20,7 +20,7 @@ internal sealed record BpeTables(string[] Tokens, Dictionary<string, int> Vocabu
 internal static class TokenizerBinaryCache
 {
     private const ulong Magic = 0x314B4F5459524C50; // "PLRYTOK1"
-    private const int Version = 1;
+    private const int Version = 1; // bump when the reader's tables or the rest-of-JSON layout change meaning
 
     /// <summary>The cache folder, or null when caching is off.</summary>
     public static string? DefaultDirectory
