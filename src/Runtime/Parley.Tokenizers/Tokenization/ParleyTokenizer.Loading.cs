@@ -135,8 +135,8 @@ public sealed partial class ParleyTokenizer
     }
 
     /// <summary>
-    /// Loads a SentencePiece BPE <c>.model</c> file (Llama 2, llama2.c's <c>tok512.model</c>). Ids equal the SentencePiece
-    /// library's <c>encode</c>; BOS/EOS/UNK/PAD roles come from the model's trainer spec. <paramref name="addBos"/> and
+    /// Loads a SentencePiece <c>.model</c> file: BPE (Llama 2, llama2.c's <c>tok512.model</c>) or unigram (T5, ALBERT,
+    /// XLNet kind, with its precompiled normalization rules). Ids equal the SentencePiece library's <c>encode</c>; BOS/EOS/UNK/PAD roles come from the model's trainer spec. <paramref name="addBos"/> and
     /// <paramref name="addEos"/> say what <c>Encode(text, addSpecialTokens: true)</c> puts around the text (HF
     /// <c>LlamaTokenizer</c> defaults). Control pieces such as <c>&lt;s&gt;</c> in text are plain text, as in SentencePiece.
     /// </summary>
@@ -156,7 +156,7 @@ public sealed partial class ParleyTokenizer
     public static ParleyTokenizer FromSentencePiece(ReadOnlySpan<byte> model, string sourceName, bool addBos = true, bool addEos = false)
     {
         var proto = SentencePieceModelProto.Parse(model, sourceName);
-        var spm = new SentencePieceBpeModel(proto, sourceName);
+        ITokenModel spm = proto.ModelType == 1 ? new SentencePieceUnigramModel(proto, sourceName) : new SentencePieceBpeModel(proto, sourceName);
         var roles = new Dictionary<SpecialTokenRole, string>();
         void Role(SpecialTokenRole role, int id)
         {

@@ -129,11 +129,24 @@ internal sealed class UnigramModel : IPieceModel
     private readonly double _unknownScore;
     private readonly int[] _byteIds = new int[256];
     private readonly string _source;
+    private readonly bool _singlePrecision;
+    private readonly bool _lookUpFusedUnknowns;
 
-    /// <summary>A Unigram model over <paramref name="vocab"/>; <paramref name="matchable"/> says which ids the segmentation may
-    /// use (SentencePiece leaves control and unused pieces out), null for all.</summary>
-    public UnigramModel(PieceVocabulary vocab, double[] scores, int unkId, bool byteFallback, string source, bool[]? matchable = null)
+    /// <summary>A Unigram model over <paramref name="vocab"/>.</summary>
+    /// <param name="vocab">Pieces and their ids.</param>
+    /// <param name="scores">Log-probability per id.</param>
+    /// <param name="unkId">The unknown piece, or -1.</param>
+    /// <param name="byteFallback">Whether unknown runs are spelled in <c>&lt;0xXX&gt;</c> pieces when all exist.</param>
+    /// <param name="source">Names the file in errors.</param>
+    /// <param name="matchable">Which ids the segmentation may use (SentencePiece leaves control and unused pieces out); null for all.</param>
+    /// <param name="unknownScore">The score of an unknown char; default the lowest score minus 10.</param>
+    /// <param name="singlePrecision">Sum path scores in float, as the SentencePiece library does (HF sums in double).</param>
+    /// <param name="lookUpFusedUnknowns">Whether a fused unknown run that happens to be a piece becomes that piece (HF) or stays unknown (SentencePiece).</param>
+    public UnigramModel(PieceVocabulary vocab, double[] scores, int unkId, bool byteFallback, string source, bool[]? matchable = null,
+        double? unknownScore = null, bool singlePrecision = false, bool lookUpFusedUnknowns = true)
     {
+        _singlePrecision = singlePrecision;
+        _lookUpFusedUnknowns = lookUpFusedUnknowns;
         _vocab = vocab;
         _scores = scores;
         _unkId = unkId;
@@ -147,7 +160,7 @@ internal sealed class UnigramModel : IPieceModel
             min = Math.Min(min, scores[id]);
             if (_matchable[id]) _maxPieceLength = Math.Max(_maxPieceLength, t.Length);
         }
-        _unknownScore = (min == double.MaxValue ? 0 : min) - UnknownPenalty;
+        _unknownScore = unknownScore ?? (min == double.MaxValue ? 0 : min) - UnknownPenalty;
         for (int b = 0; b < 256; b++) _byteIds[b] = vocab.Ids.TryGetValue($"<0x{b:X2}>", out int id) ? id : -1;
     }
 
@@ -177,14 +190,14 @@ internal sealed class UnigramModel : IPieceModel
                 int end = start + length;
                 if (end < n && char.IsLowSurrogate(piece[end]) && char.IsHighSurrogate(piece[end - 1])) continue;
                 if (!_vocab.BySpan.TryGetValue(piece.Slice(start, length), out int id) || !_matchable[id]) continue;
-                double candidate = best[start] + _scores[id];
+                double candidate = Add(best[start], _scores[id]);
                 if (from[end] < 0 || candidate > best[end]) { best[end] = candidate; from[end] = start; ids[end] = id; }
                 if (length == units) single = true;
             }
             if (!single)
             {
                 int end = start + units;
-                double candidate = best[start] + _unknownScore;
+                double candidate = Add(best[start], _unknownScore);
                 if (from[end] < 0 || candidate > best[end]) { best[end] = candidate; from[end] = start; ids[end] = -1; }
             }
             start += units;
@@ -199,12 +212,14 @@ internal sealed class UnigramModel : IPieceModel
             var (id, start, end) = path[i];
             if (id >= 0) { output.Add((id, start)); continue; }
             while (i + 1 < path.Count && path[i + 1].Id < 0) end = path[++i].End; // fuse unknowns
-            if (_vocab.BySpan.TryGetValue(piece[start..end], out int whole)) { output.Add((whole, start)); continue; }
+            if (_lookUpFusedUnknowns && _vocab.BySpan.TryGetValue(piece[start..end], out int whole)) { output.Add((whole, start)); continue; }
             if (_byteFallback && TryBytes(piece[start..end], start, output)) continue;
             if (_unkId < 0) throw new InvalidOperationException($"'{piece[start..end].ToString()}' has no Unigram piece in {_source}, which sets no unk_id.");
             output.Add((_unkId, start));
         }
     }
+
+    private double Add(double pathScore, double score) => _singlePrecision ? (float)pathScore + (float)score : pathScore + score;
 
     private bool TryBytes(ReadOnlySpan<char> text, int start, List<(int Id, int Start)> output)
     {

@@ -14,7 +14,7 @@ internal sealed class PrecompiledNormalizer : TextNormalizer
     private readonly uint[] _trie;
     private readonly byte[] _normalized;
 
-    private PrecompiledNormalizer(uint[] trie, byte[] normalized)
+    internal PrecompiledNormalizer(uint[] trie, byte[] normalized)
     {
         _trie = trie;
         _normalized = normalized;
@@ -26,6 +26,12 @@ internal sealed class PrecompiledNormalizer : TextNormalizer
         byte[] blob;
         try { blob = Convert.FromBase64String(base64); }
         catch (FormatException) { throw new TokenizerFormatException(file, field, "not valid base64."); }
+        return FromBlob(blob, file, field);
+    }
+
+    /// <summary>Reads the charsmap blob: a little-endian trie size, the trie, then the replacements.</summary>
+    internal static PrecompiledNormalizer FromBlob(byte[] blob, string file, string field)
+    {
         if (blob.Length < 4) throw new TokenizerFormatException(file, field, "too short to hold a trie size.");
         int trieSize = (int)BinaryPrimitives.ReadUInt32LittleEndian(blob);
         if (trieSize % 4 != 0 || 4 + trieSize > blob.Length)
@@ -33,6 +39,35 @@ internal sealed class PrecompiledNormalizer : TextNormalizer
         var trie = new uint[trieSize / 4];
         for (int i = 0; i < trie.Length; i++) trie[i] = BinaryPrimitives.ReadUInt32LittleEndian(blob.AsSpan(4 + i * 4));
         return new PrecompiledNormalizer(trie, blob[(4 + trieSize)..]);
+    }
+
+    /// <summary>
+    /// SentencePiece's own lookup (<c>normalizer.cc</c>): the longest rule that is a prefix of <paramref name="key"/>;
+    /// false when none is. <paramref name="length"/> is the matched byte count.
+    /// </summary>
+    internal bool TryLongestPrefix(ReadOnlySpan<byte> key, out int length, out ReadOnlySpan<byte> replacement)
+    {
+        length = 0;
+        replacement = default;
+        if (_trie.Length == 0) return false;
+        int value = -1;
+        long node = Offset(_trie[0]);
+        for (int i = 0; i < key.Length; i++)
+        {
+            byte c = key[i];
+            if (c == 0) break;
+            node ^= c;
+            if ((ulong)node >= (ulong)_trie.Length) break;
+            uint unit = _trie[node];
+            if ((unit & ((1u << 31) | 0xFF)) != c) break;
+            node ^= Offset(unit);
+            if ((ulong)node >= (ulong)_trie.Length) break;
+            if (((unit >> 8) & 1) == 1) { value = (int)(_trie[node] & ((1u << 31) - 1)); length = i + 1; }
+        }
+        if (value < 0 || value >= _normalized.Length) { length = 0; return false; }
+        int end = Array.IndexOf(_normalized, (byte)0, value);
+        replacement = _normalized.AsSpan(value, (end < 0 ? _normalized.Length : end) - value);
+        return true;
     }
 
     public override bool TryNormalize(ReadOnlySpan<char> input, out NormalizedText output)
