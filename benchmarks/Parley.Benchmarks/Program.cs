@@ -26,4 +26,10 @@ if (args is ["--jinja-quick"])
     return;
 }
 
+if (args is ["--tokenizer-survey", .. var names])
+{
+    Parley.Benchmarks.Tokenization.TokenizerSurvey.Run(names);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -68,10 +68,10 @@ public class AddedTokensAndErrorsTests
     [Test]
     public void Unsupported_model_type_names_the_field()
     {
-        string file = Write("tokenizer.json", """{"model": {"type": "Unigram", "vocab": []}}""");
+        string file = Write("tokenizer.json", """{"model": {"type": "CharLevel", "vocab": []}}""");
         var e = Assert.Throws<TokenizerFormatException>(() => ParleyTokenizer.FromTokenizerJson(file));
         Assert.That(e!.Field, Is.EqualTo("model.type"));
-        Assert.That(e.Message, Does.Contain("FromSentencePiece"));
+        Assert.That(e.Message, Does.Contain("'CharLevel' is not supported (supported: BPE, Unigram, WordPiece, WordLevel)"));
     }
 
     [Test]
@@ -87,10 +87,11 @@ public class AddedTokensAndErrorsTests
     {
         string file = Write("tokenizer.json", """
             {"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []},
-             "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "Digits", "individual_digits": true}]}}
+             "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "Digits", "individual_digits": true}, {"type": "UnicodeScripts"}]}}
             """);
         var e = Assert.Throws<TokenizerFormatException>(() => ParleyTokenizer.FromTokenizerJson(file));
-        Assert.That(e!.Field, Is.EqualTo("pre_tokenizer.pretokenizers[0].type"));
+        Assert.That(e!.Field, Is.EqualTo("pre_tokenizer.pretokenizers[1].type"));
+        Assert.That(e.Message, Does.Contain("'UnicodeScripts' is not supported"));
     }
 
     [Test]

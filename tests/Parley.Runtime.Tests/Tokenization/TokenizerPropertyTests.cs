@@ -46,7 +46,7 @@ public class TokenizerPropertyTests
     public void Byte_level_decode_inverts_encode_on_nfc_text(string model)
     {
         ParleyTokenizer tok = TokenizerFixtures.Shared(model);
-        foreach (string text in Texts().Where(t => t.IsNormalized()))
+        foreach (string text in Texts().Where(t => Parley.Tokenization.Unicode.UnicodeNormalization.Normalize(t, Parley.Tokenization.Unicode.NormalizationKind.Nfc) == t))
             Assert.That(tok.Decode(tok.EncodeToIds(text, addSpecialTokens: false)), Is.EqualTo(text));
     }
 

@@ -17,7 +17,10 @@ internal sealed record BpeModelSpec(
     TextNormalizer? Normalizer,
     RegexPreTokenizer? PreTokenizer,
     TokenDecoder Decoder,
-    MetaspacePreTokenizer? Metaspace = null);
+    MetaspacePreTokenizer? Metaspace = null,
+    bool AddPrefixSpace = false,
+    string ContinuingSubwordPrefix = "",
+    string EndOfWordSuffix = "");
 
 /// <summary>
 /// HF tokenizers' BPE model, both flavours: byte-level (GPT-2, OPT, Qwen: bytes map to printable chars, a
@@ -36,11 +39,14 @@ internal sealed class BpeModel : ITokenModel
     private readonly int[] _byteIds = new int[256];
     private readonly int[] _tokenByteLength;
     private readonly bool _splitBeforeWordStarts;
+    private readonly bool _hasAffixes;
+    private readonly bool[] _joinsWordStart;
     private int _cacheCount;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheBySpan;
 
     [ThreadStatic] private static List<(int Start, int Length)>? t_pieces;
+    private static readonly PrependNormalizer PrefixSpace = new(" ");
 
     public BpeModel(BpeModelSpec spec)
     {
@@ -54,7 +60,9 @@ internal sealed class BpeModel : ITokenModel
             string key = spec.ByteLevel ? ByteLevelAlphabet.ByteToChar[b].ToString() : $"<0x{b:X2}>";
             if (spec.Vocabulary.TryGetValue(key, out int id)) _byteIds[b] = id;
         }
-        _splitBeforeWordStarts = !spec.ByteLevel && spec.PreTokenizer is null && NoTokenSpansWordStart(spec.Tokens);
+        _hasAffixes = spec.ContinuingSubwordPrefix.Length > 0 || spec.EndOfWordSuffix.Length > 0;
+        _splitBeforeWordStarts = !spec.ByteLevel && !_hasAffixes;
+        _joinsWordStart = _splitBeforeWordStarts ? CharsBeforeWordStart(spec.Tokens) : [];
         if (spec.ByteLevel)
             for (int id = 0; id < spec.Tokens.Length; id++)
                 _tokenByteLength[id] = spec.Tokens[id]?.Length ?? 0;
@@ -82,6 +90,14 @@ internal sealed class BpeModel : ITokenModel
             map = n.Map;
         }
 
+        if (_spec.AddPrefixSpace && !normalized.IsEmpty && normalized[0] != ' ' && PrefixSpace.TryNormalize(normalized, out NormalizedText spaced))
+        {
+            if (map is not null)
+                for (int i = 0; i < spaced.Map!.Length; i++) spaced.Map[i] = map[spaced.Map[i]];
+            normalized = spaced.Text;
+            map = spaced.Map;
+        }
+
         if (_spec.Metaspace is not null && _spec.Metaspace.TryTransform(normalized, offset == 0, out NormalizedText m))
         {
             if (m.Map is not null && map is not null)
@@ -102,21 +118,27 @@ internal sealed class BpeModel : ITokenModel
 
         if (_spec.PreTokenizer is null)
         {
-            if (_splitBeforeWordStarts) EncodeWords(normalized, map, offset, sink);
-            else EncodePiece(normalized, 0, map, offset, sink);
+            EncodeWords(normalized, 0, map, offset, sink);
             return;
         }
         List<(int Start, int Length)> pieces = t_pieces ??= new List<(int, int)>(256);
         pieces.Clear();
         _spec.PreTokenizer.Split(normalized, pieces);
         foreach ((int start, int length) in pieces)
-            EncodePiece(normalized.Slice(start, length), start, map, offset, sink);
+            EncodeWords(normalized.Slice(start, length), start, map, offset, sink);
     }
 
     // BPE merges never cross a boundary that no vocabulary entry spans, so cutting there changes no id; the
     // words are short, hit the cache, and use the fast merge loop instead of one heap over the whole text.
-    private void EncodeWords(ReadOnlySpan<char> text, int[]? map, int offset, TokenSink sink)
+    // (Gemma 3's pre-tokenizer splits on spaces its normalizer already replaced, so each text is one piece: the cut
+    // applies inside pieces too.)
+    private void EncodeWords(ReadOnlySpan<char> text, int textStart, int[]? map, int offset, TokenSink sink)
     {
+        if (!_splitBeforeWordStarts)
+        {
+            EncodePiece(text, textStart, map, offset, sink);
+            return;
+        }
         int start = 0;
         int search = 1;
         while (search < text.Length)
@@ -124,26 +146,31 @@ internal sealed class BpeModel : ITokenModel
             int rel = text[search..].IndexOf(WordStart);
             if (rel < 0) break;
             int at = search + rel;
-            if (text[at - 1] != WordStart)
+            if (text[at - 1] != WordStart && !_joinsWordStart[text[at - 1]])
             {
-                EncodePiece(text[start..at], start, map, offset, sink);
+                EncodePiece(text[start..at], textStart + start, map, offset, sink);
                 start = at;
             }
             search = at + 1;
         }
-        EncodePiece(text[start..], start, map, offset, sink);
+        EncodePiece(text[start..], textStart + start, map, offset, sink);
     }
 
-    /// <summary>Whether no token holds <c>▁</c> after another char, so text can be cut before each word's <c>▁</c>.</summary>
-    private static bool NoTokenSpansWordStart(string[] tokens)
+    /// <summary>
+    /// The chars some token holds right before a <c>▁</c> (other than <c>▁</c>): text may be cut before a word's
+    /// <c>▁</c> unless the char before it is one of these, since a merge across the cut would make a token holding
+    /// that pair. Most vocabularies have none (Llama, Phi-3); Gemma 3 has a few.
+    /// </summary>
+    private static bool[] CharsBeforeWordStart(string[] tokens)
     {
+        var result = new bool[char.MaxValue + 1];
         foreach (string? t in tokens)
         {
             if (t is null) continue;
             for (int k = t.IndexOf(WordStart, 1); k > 0; k = k + 1 < t.Length ? t.IndexOf(WordStart, k + 1) : -1)
-                if (t[k - 1] != WordStart) return false;
+                if (t[k - 1] != WordStart) result[t[k - 1]] = true;
         }
-        return true;
+        return result;
     }
 
     private void EncodePiece(ReadOnlySpan<char> piece, int pieceStart, int[]? map, int offset, TokenSink sink)
@@ -268,7 +295,7 @@ internal sealed class BpeModel : ITokenModel
         for (int i = 0; i < piece.Length;)
         {
             int units = char.IsHighSurrogate(piece[i]) && i + 1 < piece.Length && char.IsLowSurrogate(piece[i + 1]) ? 2 : 1;
-            if (_vocabBySpan.TryGetValue(piece.Slice(i, units), out int id))
+            if (_hasAffixes ? TryAffixed(piece, i, units, out int id) : _vocabBySpan.TryGetValue(piece.Slice(i, units), out id))
             {
                 ids[n] = id; lengths[n] = units; n++;
                 lastWasUnknown = false;
@@ -297,6 +324,18 @@ internal sealed class BpeModel : ITokenModel
         lengths[..merged].CopyTo(result.AsSpan(merged));
         ArrayPool<int>.Shared.Return(rented);
         return result;
+    }
+
+    // HF BPE: every char but the first carries continuing_subword_prefix, the last one end_of_word_suffix.
+    private bool TryAffixed(ReadOnlySpan<char> piece, int i, int units, out int id)
+    {
+        string prefix = i > 0 ? _spec.ContinuingSubwordPrefix : "";
+        string suffix = i + units == piece.Length ? _spec.EndOfWordSuffix : "";
+        Span<char> key = stackalloc char[prefix.Length + units + suffix.Length];
+        prefix.AsSpan().CopyTo(key);
+        piece.Slice(i, units).CopyTo(key[prefix.Length..]);
+        suffix.AsSpan().CopyTo(key[(prefix.Length + units)..]);
+        return _vocabBySpan.TryGetValue(key, out id);
     }
 
     private bool TryByteFallback(ReadOnlySpan<char> chars, Span<byte> utf8, out int count)

@@ -40,6 +40,9 @@ public sealed partial class ParleyTokenizer
     /// <summary>
     /// Loads a HF tokenizer from <c>tokenizer.json</c> (pass the file or its folder). <c>tokenizer_config.json</c> and
     /// <c>special_tokens_map.json</c> next to it, when present, name the BOS/EOS/UNK/PAD tokens and the padding side.
+    /// A BPE file's vocabulary and merges are kept in a binary cache verified by the file's SHA-256, so later loads skip
+    /// the JSON parse (<c>PARLEY_TOKENIZER_CACHE_DIR</c> moves it, <c>off</c> disables it; default
+    /// <c>~/.cache/parley/tokenizer-cache</c>).
     /// </summary>
     /// <exception cref="FileNotFoundException">No <c>tokenizer.json</c> at <paramref name="path"/>.</exception>
     /// <exception cref="TokenizerFormatException">A file is malformed or uses an unsupported feature; the message names the file and field.</exception>
@@ -61,9 +64,29 @@ public sealed partial class ParleyTokenizer
             using JsonDocument doc = Parse(s, side);
             config.Read(doc.RootElement, side);
         }
-        using FileStream stream = File.OpenRead(file);
-        using JsonDocument tokenizer = Parse(stream, file);
-        return TokenizerJsonReader.Read(tokenizer.RootElement, file, config);
+        return ReadCached(File.ReadAllBytes(file), file, config, TokenizerBinaryCache.DefaultDirectory);
+    }
+
+    /// <summary>
+    /// Loads from the binary cache when it holds these exact bytes (verified by SHA-256), else parses the JSON and
+    /// fills the cache for next time. <paramref name="cacheDirectory"/> null: no cache.
+    /// </summary>
+    internal static ParleyTokenizer ReadCached(byte[] json, string file, TokenizerConfig config, string? cacheDirectory)
+    {
+        byte[]? hash = null;
+        if (cacheDirectory is not null)
+        {
+            hash = TokenizerBinaryCache.Hash(json);
+            if (TokenizerBinaryCache.TryRead(cacheDirectory, hash, out byte[] rest, out BpeTables cached))
+            {
+                using JsonDocument small = Parse(rest, file);
+                return TokenizerJsonReader.Read(small.RootElement, file, config, cached, out _);
+            }
+        }
+        using JsonDocument tokenizer = Parse(json, file);
+        ParleyTokenizer result = TokenizerJsonReader.Read(tokenizer.RootElement, file, config, null, out BpeTables? tables);
+        if (cacheDirectory is not null && tables is not null) TokenizerBinaryCache.TryWrite(cacheDirectory, hash!, tokenizer.RootElement, tables);
+        return result;
     }
 
     /// <summary>
@@ -93,6 +116,15 @@ public sealed partial class ParleyTokenizer
         return TokenizerJsonReader.Read(tokenizer.RootElement, sourceName, config);
     }
 
+    private static JsonDocument Parse(byte[] json, string file)
+    {
+        try { return JsonDocument.Parse(json, JsonOptions); }
+        catch (JsonException e)
+        {
+            throw new TokenizerFormatException(file, e.Path ?? "$", $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message}", e);
+        }
+    }
+
     private static JsonDocument Parse(Stream stream, string file)
     {
         try { return JsonDocument.Parse(stream, JsonOptions); }
@@ -103,8 +135,8 @@ public sealed partial class ParleyTokenizer
     }
 
     /// <summary>
-    /// Loads a SentencePiece BPE <c>.model</c> file (Llama 2, llama2.c's <c>tok512.model</c>). Ids equal the SentencePiece
-    /// library's <c>encode</c>; BOS/EOS/UNK/PAD roles come from the model's trainer spec. <paramref name="addBos"/> and
+    /// Loads a SentencePiece <c>.model</c> file: BPE (Llama 2, llama2.c's <c>tok512.model</c>) or unigram (T5, ALBERT,
+    /// XLNet kind, with its precompiled normalization rules). Ids equal the SentencePiece library's <c>encode</c>; BOS/EOS/UNK/PAD roles come from the model's trainer spec. <paramref name="addBos"/> and
     /// <paramref name="addEos"/> say what <c>Encode(text, addSpecialTokens: true)</c> puts around the text (HF
     /// <c>LlamaTokenizer</c> defaults). Control pieces such as <c>&lt;s&gt;</c> in text are plain text, as in SentencePiece.
     /// </summary>
@@ -124,7 +156,7 @@ public sealed partial class ParleyTokenizer
     public static ParleyTokenizer FromSentencePiece(ReadOnlySpan<byte> model, string sourceName, bool addBos = true, bool addEos = false)
     {
         var proto = SentencePieceModelProto.Parse(model, sourceName);
-        var spm = new SentencePieceBpeModel(proto, sourceName);
+        ITokenModel spm = proto.ModelType == 1 ? new SentencePieceUnigramModel(proto, sourceName) : new SentencePieceBpeModel(proto, sourceName);
         var roles = new Dictionary<SpecialTokenRole, string>();
         void Role(SpecialTokenRole role, int id)
         {

@@ -33,6 +33,7 @@ internal sealed class SentencePieceModelProto
     public bool TreatWhitespaceAsSuffix { get; private set; }
     public string NormalizerName { get; private set; } = "nmt_nfkc";
     public int PrecompiledCharsMapLength { get; private set; }
+    public byte[] PrecompiledCharsMap { get; private set; } = [];
     public bool AddDummyPrefix { get; private set; } = true;
     public bool RemoveExtraWhitespaces { get; private set; } = true;
     public bool EscapeWhitespaces { get; private set; } = true;
@@ -102,7 +103,10 @@ internal sealed class SentencePieceModelProto
             switch (field)
             {
                 case 1: NormalizerName = Encoding.UTF8.GetString(reader.Bytes()); break;
-                case 2: PrecompiledCharsMapLength = reader.Bytes().Length; break;
+                case 2:
+                    PrecompiledCharsMap = reader.Bytes().ToArray();
+                    PrecompiledCharsMapLength = PrecompiledCharsMap.Length;
+                    break;
                 case 3: AddDummyPrefix = reader.Varint() != 0; break;
                 case 4: RemoveExtraWhitespaces = reader.Varint() != 0; break;
                 case 5: EscapeWhitespaces = reader.Varint() != 0; break;

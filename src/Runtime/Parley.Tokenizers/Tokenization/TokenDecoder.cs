@@ -27,6 +27,14 @@ internal sealed class ReplaceDecoderStep(string pattern, string content) : Decod
         tokens.Select(t => t.Replace(pattern, content, StringComparison.Ordinal)).ToList();
 }
 
+/// <summary>HF <c>Replace</c> decoder with a regex pattern.</summary>
+internal sealed class RegexReplaceDecoderStep(string pattern, string content) : DecoderStep
+{
+    private readonly System.Text.RegularExpressions.Regex _regex = new(pattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    public override List<string> Decode(List<string> tokens) => tokens.Select(t => _regex.Replace(t, content)).ToList();
+}
+
 /// <summary>HF <c>ByteFallback</c>: runs of <c>&lt;0xXX&gt;</c> tokens become the UTF-8 text they encode.</summary>
 internal sealed class ByteFallbackDecoderStep : DecoderStep
 {
@@ -82,7 +90,7 @@ internal sealed class StripDecoderStep(char content, int start, int stop) : Deco
     }
 }
 
-/// <summary>HF <c>Metaspace</c> decoder: <c>▁</c> back to spaces, dropping the first token's leading space.</summary>
+/// <summary>HF <c>Metaspace</c> decoder: <c>▁</c> back to spaces; the first token's <c>▁</c> are dropped.</summary>
 internal sealed class MetaspaceDecoderStep(char replacement, bool prependsSpace) : DecoderStep
 {
     public override List<string> Decode(List<string> tokens)
@@ -90,21 +98,73 @@ internal sealed class MetaspaceDecoderStep(char replacement, bool prependsSpace)
         var result = new List<string>(tokens.Count);
         for (int i = 0; i < tokens.Count; i++)
         {
-            string t = tokens[i].Replace(replacement, ' ');
-            if (i == 0 && prependsSpace && t.StartsWith(' ')) t = t[1..];
-            result.Add(t);
+            // As HF: in the first token every replacement char goes (not only a leading one) unless nothing was prepended.
+            result.Add(i == 0 && prependsSpace ? tokens[i].Replace(replacement.ToString(), "", StringComparison.Ordinal) : tokens[i].Replace(replacement, ' '));
         }
         return result;
     }
 }
 
-/// <summary>A chain of decoder steps, ending with a plain concatenation.</summary>
-internal sealed class TokenDecoder(IReadOnlyList<DecoderStep> steps)
+/// <summary>A chain of decoder steps, ending with a plain concatenation; with no decoder at all HF joins tokens with spaces.</summary>
+internal sealed class TokenDecoder(IReadOnlyList<DecoderStep> steps, bool joinWithSpaces = false)
 {
     public string Decode(IReadOnlyList<string> tokens)
     {
+        if (joinWithSpaces) return string.Join(' ', tokens);
         List<string> current = tokens as List<string> ?? tokens.ToList();
         foreach (DecoderStep step in steps) current = step.Decode(current);
         return string.Concat(current);
     }
+}
+
+/// <summary>HF <c>WordPiece</c> decoder: joins with spaces except before <c>##</c> continuations; optional cleanup.</summary>
+internal sealed class WordPieceDecoderStep(string prefix, bool cleanup) : DecoderStep
+{
+    public override List<string> Decode(List<string> tokens)
+    {
+        var result = new List<string>(tokens.Count);
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            string t = tokens[i];
+            if (i > 0) t = t.StartsWith(prefix, StringComparison.Ordinal) ? t[prefix.Length..] : " " + t;
+            result.Add(cleanup ? Cleanup.Apply(t) : t);
+        }
+        return result;
+    }
+}
+
+/// <summary>HF <c>BPEDecoder</c>: the end-of-word suffix becomes a space (nothing after the last token).</summary>
+internal sealed class BpeSuffixDecoderStep(string suffix) : DecoderStep
+{
+    public override List<string> Decode(List<string> tokens) =>
+        tokens.Select((t, i) => t.Replace(suffix, i == tokens.Count - 1 ? "" : " ", StringComparison.Ordinal)).ToList();
+}
+
+/// <summary>HF <c>CTC</c> decoder: repeated tokens collapse, the pad token goes, the word delimiter becomes a space.</summary>
+internal sealed class CtcDecoderStep(string padToken, string wordDelimiter, bool cleanup) : DecoderStep
+{
+    public override List<string> Decode(List<string> tokens)
+    {
+        var result = new List<string>(tokens.Count);
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            if (i > 0 && tokens[i] == tokens[i - 1]) continue;
+            if (tokens[i] == padToken) continue;
+            string t = tokens[i].Replace(wordDelimiter, " ", StringComparison.Ordinal);
+            result.Add(cleanup ? Cleanup.Apply(t).Replace(wordDelimiter, " ", StringComparison.Ordinal) : t);
+        }
+        return result;
+    }
+}
+
+/// <summary>HF's <c>cleanup</c> of decoded English: no space before punctuation and contractions.</summary>
+internal static class Cleanup
+{
+    public static string Apply(string s) => s
+        .Replace(" .", ".", StringComparison.Ordinal).Replace(" ?", "?", StringComparison.Ordinal)
+        .Replace(" !", "!", StringComparison.Ordinal).Replace(" ,", ",", StringComparison.Ordinal)
+        .Replace(" ' ", "'", StringComparison.Ordinal).Replace(" n't", "n't", StringComparison.Ordinal)
+        .Replace(" 'm", "'m", StringComparison.Ordinal).Replace(" do not", " don't", StringComparison.Ordinal)
+        .Replace(" 's", "'s", StringComparison.Ordinal).Replace(" 've", "'ve", StringComparison.Ordinal)
+        .Replace(" 're", "'re", StringComparison.Ordinal);
 }
