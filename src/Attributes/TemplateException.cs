@@ -4,16 +4,17 @@ namespace Parley;
 /// A conversation cannot be formatted by a template: a role the template does not declare, a message sequence the
 /// template cannot express, or incompatible options. The message names the template, the message index and the role.
 /// </summary>
-public sealed class TemplateException : Exception
+public sealed class TemplateException : ParleyException
 {
     /// <summary>Creates the exception.</summary>
     public TemplateException(string message) : base(message) { }
 
     /// <summary>Creates the exception with a cause.</summary>
-    public TemplateException(string message, Exception innerException) : base(message, innerException) { }
+    public TemplateException(string message, Exception innerException) : base(message, inner: innerException) { }
 
     /// <summary>Creates the exception for one message of a conversation.</summary>
-    public TemplateException(string message, string? template, int messageIndex, string? role) : base(message)
+    public TemplateException(string message, string? template, int messageIndex, string? role)
+        : base(message, field: messageIndex >= 0 ? $"messages[{messageIndex}].role" : null)
     {
         Template = template;
         MessageIndex = messageIndex;

@@ -12,10 +12,10 @@ public static class ParleyCli
     public const int Ok = 0;
 
     /// <summary>Exit code for bad input: a file, option, row or template the user can fix.</summary>
-    public const int BadInput = 1;
+    public const int BadInput = UserErrors.ExitBadInput;
 
     /// <summary>Exit code for an internal error (a bug to report).</summary>
-    public const int Internal = 2;
+    public const int Internal = UserErrors.ExitInternal;
 
     /// <summary>Runs the tool with <paramref name="args"/>, writing results to <paramref name="output"/> and errors to <paramref name="error"/>.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
@@ -35,9 +35,9 @@ public static class ParleyCli
         {
             return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (IsBadInput(e))
+        catch (Exception e) when (UserErrors.IsUserError(e))
         {
-            error.WriteLine($"parley: {e.Message}");
+            error.WriteLine($"parley: {UserErrors.Describe(e, Hint)}");
             return BadInput;
         }
         catch (Exception e)
@@ -47,9 +47,15 @@ public static class ParleyCli
         }
     }
 
-    private static bool IsBadInput(Exception e) => e is DatasetException or TemplateException or FileNotFoundException
-        or DirectoryNotFoundException or InvalidDataException or ArgumentException or System.Text.Json.JsonException or CliInputException;
+    /// <summary>The library's hints in the tool's language: options and config fields, not property names.</summary>
+    internal static string? Hint(ParleyException e) => e switch
+    {
+        DatasetException => "Fix the row, or skip and count such rows with --bad-rows skip (train: \"bad_rows\": \"skip\" in the config).",
+        Training.CheckpointException { Hint: Training.CheckpointException.DefaultHint } =>
+            "Delete the checkpoints folder to start over, resume with the settings it was written with, or pass --force-resume to resume anyway.",
+        _ => null,
+    };
 }
 
 /// <summary>A command-line input the user can fix (an unknown template name, a missing option combination).</summary>
-public sealed class CliInputException(string message) : Exception(message);
+public sealed class CliInputException(string message) : ParleyException(message);
