@@ -59,7 +59,15 @@ public sealed class SpectreSftReporter(IAnsiConsole console, bool progress) : IS
     {
         if (!progress)
         {
-            train(_ => { });
+            // Piped output: a plain step line about every tenth of the run, so a log shows the run is alive.
+            int every = Math.Max(1, (lastStep - firstStep) / 10);
+            train(p =>
+            {
+                if ((p.Step - firstStep) % every == 0 || p.Step == lastStep)
+                {
+                    Step("step", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p.Step}/{lastStep} loss {p.Loss:F3} lr {p.LearningRate:E1} {p.TokensPerSecond:F0} tok/s"));
+                }
+            });
             return;
         }
 

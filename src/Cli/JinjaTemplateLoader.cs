@@ -65,21 +65,80 @@ internal static class JinjaTemplateLoader
         return new LoadedJinjaTemplate(instance, render);
     }
 
+    /// <summary>Entries the cache keeps; older ones (by last use) are deleted when a new one is written.</summary>
+    internal const int CacheCapacity = 64;
+
+    /// <summary>The cache folder (tests point it elsewhere).</summary>
+    internal static string CacheDirectory { get; set; } =
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "parley", "templates");
+
+    /// <summary>
+    /// The compiled template for <paramref name="source"/>: from the cache when its entry's SHA-256 matches the one
+    /// recorded beside it, else compiled and written (an entry that is damaged, truncated or unloadable is rebuilt, never
+    /// fatal). The cache holds at most <see cref="CacheCapacity"/> entries.
+    /// </summary>
     private static Assembly LoadCached(string source)
     {
         string hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(source + typeof(ChatMessage).Assembly.ManifestModule.ModuleVersionId)))[..32];
-        string directory = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "parley", "templates");
-        string file = Path.Combine(directory, $"template-{hash}.dll");
-        if (!File.Exists(file))
+        return Loaded.GetOrAdd(hash, h => LoadVerified(source, h));
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Assembly> Loaded = new(StringComparer.Ordinal);
+
+    /// <summary>Forgets the templates loaded in this process, so the next load reads the cache again (tests).</summary>
+    internal static void ForgetLoaded() => Loaded.Clear();
+
+    private static Assembly LoadVerified(string source, string hash)
+    {
+        string file = Path.Combine(CacheDirectory, $"template-{hash}.dll");
+        byte[]? image = ReadVerified(file);
+        if (image is null)
         {
-            Directory.CreateDirectory(directory);
-            byte[] image = Compile(source, $"ParleyTemplate_{hash}");
+            image = Compile(source, $"ParleyTemplate_{hash}");
+            TryWrite(file, image);
+        }
+
+        // Loaded from the verified bytes, not the path: a file swapped after the check cannot be what runs.
+        // Its own load context: Parley's types resolve from the default context, so the template implements the same IChatTemplate.
+        return new AssemblyLoadContext($"parley-template-{hash}").LoadFromStream(new MemoryStream(image));
+    }
+
+    private static byte[]? ReadVerified(string file)
+    {
+        try
+        {
+            if (!File.Exists(file) || !File.Exists(file + ".sha256")) return null;
+            byte[] image = File.ReadAllBytes(file);
+            string expected = File.ReadAllText(file + ".sha256").Trim();
+            if (!string.Equals(Convert.ToHexString(SHA256.HashData(image)), expected, StringComparison.OrdinalIgnoreCase)) return null;
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow); // last use, for the eviction order
+            return image;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Best effort: a cache that cannot be written only costs a compile next time.</summary>
+    private static void TryWrite(string file, byte[] image)
+    {
+        try
+        {
+            Directory.CreateDirectory(CacheDirectory);
             string temporary = file + "." + Environment.ProcessId + ".tmp";
             File.WriteAllBytes(temporary, image);
             File.Move(temporary, file, overwrite: true);
+            File.WriteAllText(file + ".sha256", Convert.ToHexString(SHA256.HashData(image)));
+            foreach (FileInfo old in new DirectoryInfo(CacheDirectory).GetFiles("template-*.dll").OrderByDescending(f => f.LastWriteTimeUtc).Skip(CacheCapacity))
+            {
+                old.Delete();
+                File.Delete(old.FullName + ".sha256");
+            }
         }
-
-        return AssemblyLoadContext.Default.LoadFromAssemblyPath(file);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
     }
 
     private static byte[] Compile(string source, string assemblyName) =>

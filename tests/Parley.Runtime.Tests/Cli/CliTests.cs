@@ -41,7 +41,7 @@ public class CliTests
 
         Assert.That(code, Is.EqualTo(ParleyCli.Ok), error);
         Assert.That(output, Does.Contain("37 tokens, 20 trained"));
-        Assert.That(output, Does.Contain("|<|assistant|>|⟦A⟧|"));
+        Assert.That(output, Does.Contain("│<|assistant|>│⟦▁A⟧│⟦▁bad⟧│"));
         Assert.That(output, Does.Contain("labels:    [-100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, 319, 4319, 1059, 373, 278, 760, 310, 278, 716, 16833, 29892, 372, 471, 29889, 379, 1758, 4317, 29889, 32007, 32000]"));
     }
 
@@ -85,7 +85,7 @@ public class CliTests
     {
         var (code, _, error) = Run("format", "--template", "nope", "--data", YodaMessages);
         Assert.That(code, Is.EqualTo(ParleyCli.BadInput));
-        Assert.That(error, Does.Contain("--template 'nope': not a built-in template (phi3, chatml, qwen3, llama3.1, gemma3, deepseek-v3) nor a tokenizer_config.json or .jinja file."));
+        Assert.That(error, Does.Contain("--template 'nope': not a built-in template (phi3, chatml, qwen3, llama3.1, gemma3, deepseek-v3, yoda) nor a tokenizer_config.json or .jinja file."));
 
         var (missing, _, _) = Run("pack", "--data", YodaMessages);
         Assert.That(missing, Is.EqualTo(ParleyCli.BadInput));

@@ -77,7 +77,8 @@ public class TrainCommandTests
         Assert.That(firstOut, Does.Contain("steps 1–2"));
         Assert.That(LogSteps(run), Is.EqualTo(new[] { "1", "2" }));
         double[] before = LogLosses(run);
-        Assert.That(File.Exists(Path.Combine(run, "checkpoints", "trainer_state.json")), Is.True);
+        Assert.That(Directory.GetDirectories(Path.Combine(run, "checkpoints")).Select(Path.GetFileName), Is.EqualTo(new[] { "step-000002" }), "one complete checkpoint folder, the step the run stopped at");
+        Assert.That(File.Exists(Path.Combine(run, "checkpoints", "step-000002", "manifest.json")), Is.True);
 
         var (second, secondOut, secondErr) = Run("train", "--config", config, "--no-progress");
         Assert.That(second, Is.EqualTo(ParleyCli.Ok), secondErr);
@@ -109,6 +110,9 @@ public class TrainCommandTests
     [TestCase("""{"template": "yoda", "data": "pairs.csv", "stpes": 3}""", "stpes", "unknown field")]
     [TestCase("""{"template": "yoda", "data": "pairs.csv", "steps": 0}""", "steps", "must be at least 1")]
     [TestCase("""{"template": "yoda", "data": "pairs.csv", "device": "tpu"}""", "device", "use cpu, cuda")]
+    [TestCase("""{"template": "yoda", "data": "pairs.csv", "max_new_tokens": -1}""", "max_new_tokens", "-1: must not be negative")]
+    [TestCase("""{"template": "yoda", "data": "pairs.csv", "seq_length": 2000000000}""", "seq_length", "2000000000: must be between 1 and 1048576")]
+    [TestCase("""{"template": "yoda", "data": "pairs.csv", "bad_rows": "maybe"}""", "bad_rows", "use \"fail\"")]
     public void BadConfig_IsExitCodeOneNamingTheFileAndField(string json, string field, string problem)
     {
         string config = Config(json);

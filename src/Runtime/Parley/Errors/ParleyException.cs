@@ -50,13 +50,13 @@ public abstract class ParleyException : Exception
 /// <example><code>throw new ConfigException("train.json", "learning_rate", "expected a number, got a string.");</code></example>
 public sealed class ConfigException : ParleyException
 {
-    /// <summary>Creates the exception; the message reads <c>file: field: problem</c>.</summary>
+    /// <summary>Creates the exception; the message reads <c>file: field 'name': problem</c> (or <c>name: problem</c> without a file).</summary>
     /// <param name="file">The config file, or null for a command-line option or setting.</param>
     /// <param name="field">The field or option (e.g. <c>learning_rate</c>, <c>--max-body-bytes</c>).</param>
     /// <param name="problem">What is wrong and what to use instead.</param>
     /// <param name="inner">The underlying error, if any.</param>
     public ConfigException(string? file, string field, string problem, Exception? inner = null)
-        : base(file is null ? $"{field}: {problem}" : $"{file}: {field}: {problem}", null, file, 0, field, inner)
+        : base(file is null ? $"{field}: {problem}" : $"{file}: field '{field}': {problem}", null, file, 0, field, inner)
     {
     }
 }
