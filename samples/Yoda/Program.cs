@@ -14,7 +14,10 @@ try
 {
     YodaOptions options = YodaOptions.Parse(args) with { Progress = !Console.IsOutputRedirected };
     if (args.Contains("--no-progress")) options = options with { Progress = false };
-    new YodaPipeline(options, AnsiConsole.Console).Run();
+    // Piped or redirected: no hard wrap at 80 columns (a log keeps each step on one line).
+    IAnsiConsole console = AnsiConsole.Console;
+    if (Console.IsOutputRedirected) console.Profile.Width = 100_000;
+    new YodaPipeline(options, console).Run();
     return 0;
 }
 catch (Exception e) when (Parley.UserErrors.IsUserError(e))

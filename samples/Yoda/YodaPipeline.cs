@@ -52,7 +52,8 @@ public sealed class SpectreSftReporter(IAnsiConsole console, bool progress) : IS
 
     /// <inheritdoc/>
     public void Labels(string summary, IReadOnlyList<(string Piece, bool Trained)> tokens) =>
-        StepMarkup("labels", Markup.Escape(summary) + ": " + string.Join("[grey]|[/]", tokens.Select(t => t.Trained ? $"[green]{Markup.Escape(t.Piece)}[/]" : $"[grey]{Markup.Escape(t.Piece)}[/]")));
+        // Trained tokens in ⟦ ⟧ as well as green, so the marks survive a pipe or a log without colour.
+        StepMarkup("labels", Markup.Escape(summary) + ": " + string.Join("[grey]│[/]", tokens.Select(t => t.Trained ? $"[green]⟦{Markup.Escape(t.Piece)}⟧[/]" : $"[grey]{Markup.Escape(t.Piece)}[/]")));
 
     /// <inheritdoc/>
     public void Training(int firstStep, int lastStep, Action<Action<TrainingProgress>> train)

@@ -41,8 +41,9 @@ internal static class JinjaTemplateLoader
         return (problems.Select(p => Describe(path, p)).ToList(), problems.Any(p => !p.IsWarning));
     }
 
+    // Positions count within the template text; in a tokenizer_config.json that text is the chat_template string, so say so.
     private static string Describe(string path, JinjaProblem p) =>
-        $"{path}:{p.Line}:{p.Column}: {(p.IsWarning ? "warning: " : "")}{p.Kind}: {p.Message}";
+        $"{path}:{(path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? "chat_template:" : "")}{p.Line}:{p.Column}: {(p.IsWarning ? "warning: " : "")}{p.Kind}: {p.Message}";
 
     /// <summary>Compiles (or loads from the cache) the template in <paramref name="path"/>.</summary>
     /// <exception cref="CliInputException">The template has errors (listed with their positions).</exception>

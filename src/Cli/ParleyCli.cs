@@ -30,6 +30,7 @@ public static class ParleyCli
             JinjaCommands.Check(output),
         };
 
+        ShortenHelp(root);
         ParseResult parsed = root.Parse(args);
         try
         {
@@ -44,6 +45,50 @@ public static class ParleyCli
         {
             error.WriteLine($"parley: internal error: {e}");
             return Internal;
+        }
+    }
+
+    /// <summary>One line per command in <c>parley --help</c>; the full text (examples, the config schema) in the command's own help.</summary>
+    private static readonly Dictionary<string, string> Summaries = new(StringComparer.Ordinal)
+    {
+        ["format"] = "Formats a dataset with a compiled template: JSONL of text and trainable ranges.",
+        ["inspect"] = "Shows one row as the model sees it: text, tokens (trained ones marked) and labels.",
+        ["pack"] = "Tokenizes, labels and packs a dataset into Parquet with HF datasets columns.",
+        ["train"] = "Fine-tunes a model with QLoRA from a JSON config and writes a PEFT adapter.",
+        ["render"] = "Renders a model's Jinja chat template as HF apply_chat_template does.",
+        ["check"] = "Checks a Jinja chat template as the build does.",
+    };
+
+    private static void ShortenHelp(RootCommand root)
+    {
+        var details = new Dictionary<Command, string>();
+        foreach (Command command in root.Subcommands)
+        {
+            if (command.Description is { } full && Summaries.TryGetValue(command.Name, out string? summary))
+            {
+                details[command] = full;
+                command.Description = summary;
+            }
+        }
+
+        var help = root.Options.OfType<System.CommandLine.Help.HelpOption>().Single();
+        help.Action = new DetailedHelp((System.CommandLine.Help.HelpAction)help.Action!, details);
+    }
+
+    /// <summary>The default help, then the command's full description (examples, schema) when it has one.</summary>
+    private sealed class DetailedHelp(System.CommandLine.Help.HelpAction inner, Dictionary<Command, string> details) : System.CommandLine.Invocation.SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            int code = inner.Invoke(parseResult);
+            if (details.TryGetValue(parseResult.CommandResult.Command, out string? text))
+            {
+                TextWriter output = parseResult.InvocationConfiguration.Output;
+                output.WriteLine("Details:");
+                foreach (string line in text.Split('\n')) output.WriteLine("  " + line.TrimEnd('\r'));
+            }
+
+            return code;
         }
     }
 

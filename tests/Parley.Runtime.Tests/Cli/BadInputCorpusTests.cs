@@ -199,3 +199,35 @@ public class TemplateCacheTests
         }
     }
 }
+
+/// <summary><c>parley check</c> on a tokenizer_config.json: positions are within its chat_template string.</summary>
+public class CheckPositionTests
+{
+    [Test]
+    public void Check_TokenizerConfig_NamesTheChatTemplateField()
+    {
+        string file = Path.Combine(Directory.CreateTempSubdirectory("parley-check-").FullName, "tokenizer_config.json");
+        File.WriteAllText(file, """{"chat_template": "{% for m in messages %}\n{{ m.content | shout }}{% endfor %}"}""");
+        var output = new StringWriter();
+        int code = ParleyCli.Run(["check", file], output, new StringWriter());
+        Assert.That(code, Is.EqualTo(ParleyCli.BadInput));
+        Assert.That(output.ToString(), Does.StartWith($"{file}:chat_template:2:16: filter: No filter named 'shout'"));
+    }
+}
+
+/// <summary><c>parley --help</c> is a short list; each command's help carries its examples (train's: the config schema).</summary>
+public class HelpTests
+{
+    [Test]
+    public void RootHelp_IsShort_TrainHelp_HasTheSchema()
+    {
+        var root = new StringWriter();
+        Assert.That(ParleyCli.Run(["--help"], root, new StringWriter()), Is.EqualTo(ParleyCli.Ok));
+        Assert.That(root.ToString(), Does.Contain("train         Fine-tunes a model with QLoRA from a JSON config and writes a PEFT adapter.").And.Not.Contain("Config (JSON"));
+        Assert.That(root.ToString().Split('\n'), Has.Length.LessThan(25));
+
+        var train = new StringWriter();
+        Assert.That(ParleyCli.Run(["train", "--help"], train, new StringWriter()), Is.EqualTo(ParleyCli.Ok));
+        Assert.That(train.ToString(), Does.Contain("Details:").And.Contain("Config (JSON").And.Contain("bad_rows").And.Contain("--force-resume"));
+    }
+}
