@@ -31,6 +31,7 @@ public sealed class LoraTrainer : IDisposable
     private readonly List<(string Name, Parameter Parameter)> trainable;
     private readonly AdamW optimizer;
     private readonly List<double> losses = [];
+    private readonly SortedDictionary<int, double> evaluations = [];
     private readonly Device device;
 
     /// <summary>Creates the trainer and its AdamW optimizer over the parameters that require gradients.</summary>
@@ -63,6 +64,14 @@ public sealed class LoraTrainer : IDisposable
 
     /// <summary>The loss of every optimizer step so far.</summary>
     public IReadOnlyList<double> Losses => losses;
+
+    /// <summary>Evaluation losses recorded with <see cref="RecordEvaluation"/>, by step; saved in checkpoints and restored on resume.</summary>
+    public IReadOnlyDictionary<int, double> Evaluations => evaluations;
+
+    /// <summary>Records an evaluation loss at <paramref name="step"/>, so a checkpoint carries it to a resumed run.</summary>
+    /// <param name="step">The optimizer step it was measured after.</param>
+    /// <param name="loss">The loss (<see cref="Evaluate"/>).</param>
+    public void RecordEvaluation(int step, double loss) => evaluations[step] = loss;
 
     /// <summary>The trainable parameters' names.</summary>
     public IReadOnlyList<string> TrainableParameterNames => trainable.Select(p => p.Name).ToList();
@@ -142,7 +151,7 @@ public sealed class LoraTrainer : IDisposable
         var optimizerPath = Path.Combine(temp, OptimizerFile);
         optimizer.save_state_dict(optimizerPath);
         CheckpointStore.FlushToDisk(optimizerPath);
-        var state = new CheckpointState(Step, options.Seed, [.. losses]);
+        var state = new CheckpointState(Step, options.Seed, [.. losses], evaluations.Select(e => new[] { e.Key, e.Value }).ToArray());
         AtomicFile.Write(Path.Combine(temp, StateFile), s => JsonSerializer.Serialize(s, state));
         CheckpointStore.WriteManifest(temp, [WeightsFile, OptimizerFile, StateFile], RunFingerprint());
         if (Directory.Exists(final))
@@ -242,6 +251,11 @@ public sealed class LoraTrainer : IDisposable
         Step = state.Step;
         losses.Clear();
         losses.AddRange(state.Losses);
+        evaluations.Clear();
+        foreach (var pair in state.Evaluations ?? [])
+        {
+            evaluations[(int)pair[0]] = pair[1];
+        }
     }
 
     /// <summary>What determines this run: the trainer's settings and <see cref="TrainerOptions.Fingerprint"/>.</summary>
@@ -325,5 +339,5 @@ public sealed class LoraTrainer : IDisposable
         return CausalLmLoss.Compute(logits, labels, positions);
     }
 
-    private sealed record CheckpointState(int Step, long Seed, double[] Losses);
+    private sealed record CheckpointState(int Step, long Seed, double[] Losses, double[][]? Evaluations);
 }

@@ -172,4 +172,72 @@ public class TrainCommandTests
         Assert.That(code, Is.EqualTo(ParleyCli.Ok));
         Assert.That(output, Does.Contain("Example: parley train --config train.json").And.Contain("checkpoint_every").And.Contain("\"template\": \"yoda\""));
     }
+
+    private static void AssertOneLine(int code, string error, string expected)
+    {
+        // Progress lines come first on stderr; the error is the last line, alone.
+        Assert.That(code, Is.EqualTo(ParleyCli.BadInput), error);
+        Assert.That(error, Does.Not.Contain("   at ").And.Not.Contain("internal error"));
+        string last = error.TrimEnd('\r', '\n').Split('\n')[^1];
+        Assert.That(last, Does.StartWith("parley: ").And.Contain(expected));
+    }
+
+    [Test]
+    public void Cuda_WithoutCuda_IsOneLine()
+    {
+        if (TorchSharp.torch.cuda.is_available()) Assert.Ignore("CUDA is available here");
+        string config = Config($$"""{"template": "yoda", {{YodaData}}, "device": "cuda"}""");
+        var (code, _, error) = Run("train", "--config", config, "--no-progress");
+        AssertOneLine(code, error, "device: \"cuda\" was asked for but CUDA is not available");
+    }
+
+    [Test]
+    public void ModelConfigWithoutModelType_IsOneLineNamingTheFile()
+    {
+        string config = Config($$"""{"template": "yoda", {{YodaData}}, "model": "m", "generation_prompts": 1}""");
+        string model = Directory.CreateDirectory(Path.Combine(Path.GetDirectoryName(config)!, "m")).FullName;
+        File.WriteAllText(Path.Combine(model, "config.json"), """{"hidden_size": 64}""");
+        var (code, _, error) = Run("train", "--config", config, "--no-progress");
+        AssertOneLine(code, error, $"{Path.Combine(model, "config.json")}: no \"model_type\"");
+    }
+
+    [Test]
+    public void DivergentRun_StopsWithoutAnAdapter_KeepingTheLastGoodCheckpoint()
+    {
+        string config = Config($$"""
+            {"template": "yoda", {{YodaData}},
+             "steps": 6, "seq_length": 64, "learning_rate": 1e30, "generation_prompts": 1, "max_new_tokens": 2, "output": "run", "checkpoint_every": 1}
+            """, rows: 20);
+        string run = Path.Combine(Path.GetDirectoryName(config)!, "run");
+
+        var (code, _, error) = Run("train", "--config", config, "--no-progress");
+
+        Assert.That(code, Is.EqualTo(ParleyCli.BadInput), error);
+        string last = error.TrimEnd().Split('\n')[^1];
+        Assert.That(last, Does.StartWith("parley: training diverged at step ").And.Contain("Lower the learning rate"));
+        Assert.That(Directory.Exists(Path.Combine(run, "adapter")), Is.False, "no NaN adapter");
+        string[] checkpoints = Directory.GetDirectories(Path.Combine(run, "checkpoints")).Select(Path.GetFileName).ToArray()!;
+        Assert.That(checkpoints, Has.Length.EqualTo(1).And.All.StartWith("step-"), "the last good checkpoint stays");
+    }
+
+    [Test]
+    public void Resume_WithAnotherLearningRate_IsRefusedNamingTheField_UnlessForced()
+    {
+        string Json(double lr) => $$"""
+            {"template": "yoda", {{YodaData}},
+             "steps": 3, "seq_length": 64, "learning_rate": {{lr.ToString(System.Globalization.CultureInfo.InvariantCulture)}}, "generation_prompts": 1, "max_new_tokens": 2, "output": "run", "checkpoint_every": 1}
+            """;
+        string config = Config(Json(0.002), rows: 20);
+        var (first, _, firstErr) = Run("train", "--config", config, "--no-progress", "--stop-after-step", "1");
+        Assert.That(first, Is.EqualTo(ParleyCli.Ok), firstErr);
+
+        File.WriteAllText(config, Json(0.001));
+        var (second, _, secondErr) = Run("train", "--config", config, "--no-progress");
+        AssertOneLine(second, secondErr, "written by a run with learning_rate = 0.002, but this run has learning_rate = 0.001");
+        Assert.That(secondErr, Does.Contain("--force-resume"));
+
+        var (third, _, thirdErr) = Run("train", "--config", config, "--no-progress", "--force-resume");
+        Assert.That(third, Is.EqualTo(ParleyCli.Ok), thirdErr);
+        Assert.That(thirdErr, Does.Contain("continuing from the checkpoint at step 1"));
+    }
 }

@@ -52,6 +52,7 @@ public sealed class SftPipeline(IChatTemplate template, SftOptions options, ISft
         options.Validate();
         var clock = Stopwatch.StartNew();
         Directory.CreateDirectory(options.Output);
+        DeleteOrphans(options.Output);
         // A tiny model gains nothing from intra-op threads and loses much when cores are shared; a real one uses them all.
         torch.set_num_threads(options.Model is null ? 1 : Math.Max(1, Environment.ProcessorCount));
         Device device = TrainingDevice.Resolve(options.Device);
@@ -173,17 +174,23 @@ public sealed class SftPipeline(IChatTemplate template, SftOptions options, ISft
         }
 
         int lastStep = Math.Min(options.Steps, options.StopAfterStep ?? options.Steps);
-        double evalBefore = trainer.Evaluate(evalBatches);
-        var evalLoss = new List<(int Step, double Loss)> { (trainer.Step, evalBefore) };
+        // Evaluations at fixed steps (every quarter of the run, and its last step), recorded in the checkpoints, so a
+        // resumed run logs the same eval losses as one never stopped.
         int evalEvery = Math.Max(1, options.Steps / 4);
+        bool EvalPoint(int step) => step % evalEvery == 0 || step == options.Steps;
+        double evalBefore = trainer.Evaluate(evalBatches);
+        if (EvalPoint(trainer.Step)) trainer.RecordEvaluation(trainer.Step, evalBefore);
         reporter.Training(trainer.Step, lastStep, onStep =>
         {
             while (trainer.Step < lastStep)
             {
-                trainer.Train(trainBatches, onStep, stopAfterStep: Math.Min(lastStep, trainer.Step + evalEvery));
-                evalLoss.Add((trainer.Step, trainer.Evaluate(evalBatches)));
+                int next = Math.Min(Math.Min(lastStep, options.Steps), (trainer.Step / evalEvery + 1) * evalEvery);
+                trainer.Train(trainBatches, onStep, stopAfterStep: next);
+                if (EvalPoint(trainer.Step)) trainer.RecordEvaluation(trainer.Step, trainer.Evaluate(evalBatches));
             }
         });
+        var evalLoss = trainer.Evaluations.Select(e => (Step: e.Key, Loss: e.Value)).ToList();
+        if (evalLoss.Count == 0 || evalLoss[^1].Step != trainer.Step) evalLoss.Add((trainer.Step, trainer.Evaluate(evalBatches)));
         var trainLoss = trainer.Losses.Select((loss, i) => (Step: i + 1, Loss: loss)).ToList();
         double evalAfter = evalLoss[^1].Loss;
         reporter.Step("training", resumedFrom >= lastStep
@@ -204,7 +211,7 @@ public sealed class SftPipeline(IChatTemplate template, SftOptions options, ISft
         string plotPath = Path.Combine(options.Output, "loss.svg");
         LossPlot.Write(plotPath, trainLoss, evalLoss, options.PlotTitle);
         string logPath = Path.Combine(options.Output, "train_log.jsonl");
-        var evalAt = evalLoss.GroupBy(p => p.Step).ToDictionary(g => g.Key, g => g.Last().Loss);
+        var evalAt = evalLoss.ToDictionary(p => p.Step, p => p.Loss);
         AtomicFile.Write(logPath, stream =>
         {
             using var writer = new StreamWriter(stream, leaveOpen: true);
@@ -220,6 +227,16 @@ public sealed class SftPipeline(IChatTemplate template, SftOptions options, ISft
 
         return new SftResult(train.Count, eval.Count, packedFill, paddedFill, evalBefore, evalAfter, trainLoss, evalLoss, resumedFrom, trainer.Step,
             prompts.Select((p, i) => (p, before[i], after[i])).ToList(), adapterDirectory, plotPath, logPath);
+    }
+
+    /// <summary>Temporary files a killed run left beside its outputs (the checkpoints folder cleans its own).</summary>
+    private static void DeleteOrphans(string output)
+    {
+        foreach (string folder in new[] { output, Path.Combine(output, "adapter") })
+        {
+            if (!Directory.Exists(folder)) continue;
+            foreach (string file in Directory.EnumerateFiles(folder, "*.tmp")) File.Delete(file);
+        }
     }
 
     private static List<EncodedConversation> Encode(List<DatasetExample> rows, ConversationEncoder encoder, RowTally tally, int seqLength)
