@@ -21,14 +21,14 @@ internal sealed class OutputFile : IDisposable
         }
 
         _path = path;
-        string full = Path.GetFullPath(path);
+        string full = System.IO.Path.GetFullPath(path);
         if (Directory.Exists(full)) throw new CliInputException($"--out '{path}': is a folder; give a file name.");
-        string? folder = Path.GetDirectoryName(full);
+        string? folder = System.IO.Path.GetDirectoryName(full);
         if (folder is not null && !Directory.Exists(folder)) throw new CliInputException($"--out '{path}': the folder '{folder}' does not exist.");
-        _temporary = Path.Combine(folder ?? ".", $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        _temporary = System.IO.Path.Combine(folder ?? ".", $".{System.IO.Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
         try
         {
-            Stream = new FileStream(_temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+            Stream = new FileStream(_temporary, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16);
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
@@ -38,6 +38,9 @@ internal sealed class OutputFile : IDisposable
         _file = new StreamWriter(Stream);
         Writer = _file;
     }
+
+    /// <summary>The path given (null for standard output).</summary>
+    public string? Path => _path;
 
     /// <summary>The text writer (the file, or standard output).</summary>
     public TextWriter Writer { get; }

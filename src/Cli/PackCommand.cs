@@ -53,8 +53,8 @@ internal static class PackCommand
             ConversationEncoder? encoder = chat is null ? null : new ConversationEncoder(chat, tok);
             using var outFile = OutputFile.Open(parse.GetValue(output)!, stdout);
 
-            var ids = new List<int[]>();
-            var labels = new List<int[]>();
+            // Pass 1: encode each row and spill its ids and labels to a temporary file; only the lengths stay in memory.
+            using var spill = new RowSpill(outFile.Path!);
             var reader = DatasetReader.Open(file, dataOptions.Read(parse));
             var tally = new RowTally();
             RowProgress.Run("tokenizing", report =>
@@ -69,27 +69,43 @@ internal static class PackCommand
                     // bfd truncates: count it here, and drop a row the cut leaves untrained; the split strategies keep every token.
                     var kept = kind == PackingStrategy.Bfd ? tally.Truncate(encoded.Ids, encoded.Labels, length) : (encoded.Ids, encoded.Labels);
                     if (kept is not { } k) continue;
-                    ids.Add(k.Ids);
-                    labels.Add(k.Labels);
+                    spill.Add(k.Ids, k.Labels);
                     report(tally.Read);
                 }
 
-                return ids.Count;
+                return spill.Count;
             });
             tally.Bad = reader.Report.Skipped;
             tally.RequireTrainedRows(file, chat?.Info.Name ?? "(none: text rows)");
 
-            PackingPlan plan = Packer.Plan(ids.Select(r => r.Length).ToArray(), new PackingOptions { SeqLength = length, Strategy = kind });
-            int[][] packedIds = plan.Apply(Ragged<int>.FromRows(ids).AsSpan()).ToRows();
-            int[][] packedLabels = plan.Apply(Ragged<int>.FromRows(labels).AsSpan()).ToRows();
-            int[][] seqLengths = plan.SeqLengths().ToRows();
-            var rows = new List<PackedRow>(packedIds.Length);
-            for (int i = 0; i < packedIds.Length; i++)
+            // Pass 2: plan over the lengths, then write packed rows a row group at a time, reading segments back from the spill.
+            PackingPlan plan = Packer.Plan(spill.Lengths, new PackingOptions { SeqLength = length, Strategy = kind });
+            var group = new List<PackedRow>(RowGroupRows);
+            for (int r = 0; r < plan.Count; r++)
             {
-                rows.Add(new PackedRow { input_ids = packedIds[i], labels = packedLabels[i], seq_lengths = seqLengths[i], position_ids = Positions(seqLengths[i]) });
+                int rowLength = plan.RowLength(r);
+                var row = new PackedRow { input_ids = new int[rowLength], labels = new int[rowLength] };
+                int at = 0;
+                ReadOnlySpan<PackedSegment> segments = plan.SegmentsOf(r);
+                row.seq_lengths = new int[segments.Length];
+                for (int s = 0; s < segments.Length; s++)
+                {
+                    PackedSegment segment = segments[s];
+                    spill.Read(segment.SourceRow, segment.Start, row.input_ids.AsSpan(at, segment.Length), row.labels.AsSpan(at, segment.Length));
+                    at += segment.Length;
+                    row.seq_lengths[s] = segment.TokenCount;
+                }
+
+                row.position_ids = Positions(row.seq_lengths);
+                group.Add(row);
+                if (group.Count == RowGroupRows || r == plan.Count - 1)
+                {
+                    ParquetSerializer.SerializeAsync(group, outFile.Stream!, new Parquet.ParquetOptions { Append = r >= RowGroupRows }).GetAwaiter().GetResult();
+                    group.Clear();
+                }
             }
 
-            ParquetSerializer.SerializeAsync(rows, outFile.Stream!).GetAwaiter().GetResult();
+            if (plan.Count == 0) ParquetSerializer.SerializeAsync(group, outFile.Stream!).GetAwaiter().GetResult();
             outFile.Commit();
 
             stdout.WriteLine($"{file}: {tally}");
@@ -98,6 +114,9 @@ internal static class PackCommand
         });
         return command;
     }
+
+    /// <summary>Packed rows per Parquet row group: what pass 2 holds in memory at once.</summary>
+    private const int RowGroupRows = 1024;
 
     private static EncodedConversation EncodeText(DatasetExample row, ParleyTokenizer tok, string file)
     {
