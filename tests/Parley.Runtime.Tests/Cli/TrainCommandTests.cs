@@ -41,7 +41,7 @@ public class TrainCommandTests
     {
         string config = Config($$"""
             {"template": "yoda", {{YodaData}},
-             "steps": 2, "seq_length": 64, "generation_prompts": 1, "max_new_tokens": 4, "output": "run"}
+             "steps": 2, "seq_length": 64, "generation_prompts": 1, "max_new_tokens": 4, "output": "run", "device": "auto"}
             """);
 
         var (code, output, error) = Run("train", "--config", config, "--no-progress");
@@ -58,6 +58,10 @@ public class TrainCommandTests
         Assert.That(error, Does.Contain("sentence → prompt, translation_extra → completion, translation dropped"));
         Assert.That(error, Does.Contain("##[YODA]##>").And.Contain("before:").And.Contain("after:"));
         Assert.That(error, Does.Contain("2/2 loss"), "a progress line per step on stderr");
+        Assert.That(error, Does.Contain(TorchSharp.torch.cuda.is_available() ? "auto: CUDA is available, training on cuda:0" : "auto: CUDA is not available, training on the CPU"));
+        Assert.That(error, Does.Contain("train split: 36 rows: 36 kept"), "the row summary");
+        string[] log = File.ReadAllLines(Path.Combine(run, "train_log.jsonl"));
+        Assert.That(log[1], Does.Contain("\"learning_rate\":").And.Contain("\"eval_loss\":"), "the last step carries the learning rate and the eval loss");
         Assert.That(output, Does.Contain("adapter " + adapter));
         Assert.That(Directory.Exists(Path.Combine(run, "checkpoints")), Is.False, "no checkpoints unless checkpoint_every is set");
     }
