@@ -58,7 +58,17 @@ internal static class JinjaTemplateLoader
         }
 
         string source = JinjaCompiler.GenerateSource(template, ClassName, Namespace, bos, eos);
-        Assembly assembly = LoadCached(source);
+        Assembly assembly;
+        try
+        {
+            assembly = LoadCached(source);
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("CS8078", StringComparison.Ordinal))
+        {
+            // Roslyn's "expression too long or complex" (a list literal nested thousands deep): the template's doing, one line.
+            throw new CliInputException($"{path}: an expression is nested too deeply to compile (C# error CS8078); flatten the literal or split the expression.");
+        }
+
         Type type = assembly.GetType($"{Namespace}.{ClassName}", throwOnError: true)!;
         var instance = (IChatTemplate)type.GetProperty("Instance", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
         var render = type.GetMethod("Render", BindingFlags.Public | BindingFlags.Static, [typeof(System.Text.Json.JsonElement)])!

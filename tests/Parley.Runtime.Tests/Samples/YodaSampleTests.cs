@@ -48,10 +48,8 @@ public class YodaSampleTests
     [Test]
     public void Options_HelpListsEveryOption_AndBadValuesAreConfigErrors()
     {
-        foreach (string option in new[] { "--output", "--data", "--tokenizer", "--model", "--steps", "--seq-length", "--lr", "--seed", "--device", "--no-progress", "--help" })
-        {
-            Assert.That(YodaOptions.Help, Does.Contain(option));
-        }
+        string[] documented = YodaOptions.Help.Split([' ', ',', '\n'], StringSplitOptions.RemoveEmptyEntries).Where(w => w.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        Assert.That(documented, Is.SupersetOf(new[] { "--output", "--data", "--tokenizer", "--model", "--steps", "--seq-length", "--lr", "--seed", "--device", "--no-progress", "--help" }));
 
         var e = Assert.Throws<Parley.ConfigException>(() => YodaOptions.Parse(["--steps", "ten"]))!;
         Assert.That(Parley.UserErrors.Describe(e), Is.EqualTo("--steps: 'ten' is not a whole number."));
