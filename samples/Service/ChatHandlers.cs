@@ -231,7 +231,7 @@ public sealed class ChatHandlers
         return jsonPath.StartsWith("$.", StringComparison.Ordinal) ? jsonPath[2..] : jsonPath.TrimStart('$');
     }
 
-    private static string? FieldOf(TemplateException e) => e.MessageIndex >= 0 ? $"messages[{e.MessageIndex}].role" : null;
+    private static string? FieldOf(TemplateException e) => UserErrors.FieldOf(e);
 
     private static string FirstSentence(string message)
     {

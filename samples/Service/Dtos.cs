@@ -29,6 +29,6 @@ public sealed class MessageDto
 }
 
 /// <summary>Source-generated (de)serialization metadata: the service never reflects over its DTOs.</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, GenerationMode = JsonSourceGenerationMode.Metadata)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, GenerationMode = JsonSourceGenerationMode.Metadata, AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(ChatRequest))]
 public sealed partial class ServiceJsonContext : JsonSerializerContext;

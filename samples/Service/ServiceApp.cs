@@ -25,7 +25,13 @@ public static class ServiceApp
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://127.0.0.1:5080");
 
-        long maxBody = builder.Configuration.GetValue("max-body-bytes", DefaultMaxBodyBytes);
+        long maxBody = DefaultMaxBodyBytes;
+        if (builder.Configuration["max-body-bytes"] is { } text
+            && (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out maxBody) || maxBody < 1))
+        {
+            throw new ConfigException(null, "--max-body-bytes", $"'{text}' is not a positive whole number of bytes (default {DefaultMaxBodyBytes}).");
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

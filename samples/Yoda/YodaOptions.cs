@@ -36,27 +36,47 @@ public sealed record YodaOptions
     /// <summary>Show a live progress bar (off when output is redirected).</summary>
     public bool Progress { get; init; } = true;
 
+    /// <summary>The text <c>--help</c> prints: every option the sample accepts.</summary>
+    public const string Help = """
+        yoda: the seed chapter end to end on CPU (Yoda-style pairs, GPT-2's tokenizer with OPT's special tokens, the seed's
+        template, BFD packing, QLoRA on a tiny Llama). Writes DIR/adapter/, DIR/loss.svg and DIR/train_log.jsonl.
+        Options:
+          --output, -o DIR     where to write (default ./out)
+          --data FILE          a CSV or JSONL with the seed's columns (default: the project's 240-row Yoda CSV)
+          --tokenizer FILE     a tokenizer.json (or its folder) or a SentencePiece .model (default: GPT-2 BPE)
+          --model PATH         an HF folder (config.json + safetensors) or a llama2.c .bin (default: a tiny Llama)
+          --steps N            optimizer steps (default 200)
+          --seq-length N       packed sequence length (default 128)
+          --lr X               peak learning rate (default 0.002)
+          --seed N             seed for initialisation, split and training (default 42)
+          --device D           cpu (default), cuda, cuda:N or auto
+          --no-progress        plain step lines instead of a progress bar (the default when output is redirected)
+          --help, -h           this text
+        """;
+
     /// <summary>Parses <c>--output DIR --data FILE --tokenizer FILE --model PATH --steps N --device D</c>.</summary>
-    /// <exception cref="ArgumentException">An unknown option or a missing value.</exception>
+    /// <exception cref="ConfigException">An unknown option, a missing value or a value that is not a number.</exception>
     public static YodaOptions Parse(string[] args)
     {
         var options = new YodaOptions();
         for (int i = 0; i < args.Length; i++)
         {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ConfigException(null, args[i], "needs a value.");
+            int Int() { string option = args[i]; string v = Value(); return int.TryParse(v, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : throw new ConfigException(null, option, $"'{v}' is not a whole number."); }
+            double Real() { string option = args[i]; string v = Value(); return double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double x) ? x : throw new ConfigException(null, option, $"'{v}' is not a number."); }
             options = args[i] switch
             {
                 "--output" or "-o" => options with { Output = Value() },
                 "--data" => options with { Data = Value() },
                 "--tokenizer" => options with { Tokenizer = Value() },
                 "--model" => options with { Model = Value() },
-                "--steps" => options with { Steps = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture) },
-                "--seq-length" => options with { SeqLength = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture) },
-                "--lr" => options with { LearningRate = double.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture) },
-                "--seed" => options with { Seed = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture) },
+                "--steps" => options with { Steps = Int() },
+                "--seq-length" => options with { SeqLength = Int() },
+                "--lr" => options with { LearningRate = Real() },
+                "--seed" => options with { Seed = Int() },
                 "--device" => options with { Device = Value() },
                 "--no-progress" => options with { Progress = false },
-                _ => throw new ArgumentException($"unknown option '{args[i]}'. Options: --output DIR, --data FILE, --tokenizer FILE, --model PATH, --steps N, --seq-length N, --lr X, --seed N, --device cpu|cuda|auto, --no-progress."),
+                _ => throw new ConfigException(null, args[i], "unknown option. Options: --output DIR, --data FILE, --tokenizer FILE, --model PATH, --steps N, --seq-length N, --lr X, --seed N, --device cpu|cuda|auto, --no-progress, --help."),
             };
         }
 

@@ -52,14 +52,23 @@ public sealed class SpectreSftReporter(IAnsiConsole console, bool progress) : IS
 
     /// <inheritdoc/>
     public void Labels(string summary, IReadOnlyList<(string Piece, bool Trained)> tokens) =>
-        StepMarkup("labels", Markup.Escape(summary) + ": " + string.Join("[grey]|[/]", tokens.Select(t => t.Trained ? $"[green]{Markup.Escape(t.Piece)}[/]" : $"[grey]{Markup.Escape(t.Piece)}[/]")));
+        // Trained tokens in ⟦ ⟧ as well as green, so the marks survive a pipe or a log without colour.
+        StepMarkup("labels", Markup.Escape(summary) + ": " + string.Join("[grey]│[/]", tokens.Select(t => t.Trained ? $"[green]⟦{Markup.Escape(t.Piece)}⟧[/]" : $"[grey]{Markup.Escape(t.Piece)}[/]")));
 
     /// <inheritdoc/>
     public void Training(int firstStep, int lastStep, Action<Action<TrainingProgress>> train)
     {
         if (!progress)
         {
-            train(_ => { });
+            // Piped output: a plain step line about every tenth of the run, so a log shows the run is alive.
+            int every = Math.Max(1, (lastStep - firstStep) / 10);
+            train(p =>
+            {
+                if ((p.Step - firstStep) % every == 0 || p.Step == lastStep)
+                {
+                    Step("step", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p.Step}/{lastStep} loss {p.Loss:F3} lr {p.LearningRate:E1} {p.TokensPerSecond:F0} tok/s"));
+                }
+            });
             return;
         }
 

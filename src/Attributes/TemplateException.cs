@@ -4,20 +4,30 @@ namespace Parley;
 /// A conversation cannot be formatted by a template: a role the template does not declare, a message sequence the
 /// template cannot express, or incompatible options. The message names the template, the message index and the role.
 /// </summary>
-public sealed class TemplateException : Exception
+public sealed class TemplateException : ParleyException
 {
     /// <summary>Creates the exception.</summary>
     public TemplateException(string message) : base(message) { }
 
     /// <summary>Creates the exception with a cause.</summary>
-    public TemplateException(string message, Exception innerException) : base(message, innerException) { }
+    public TemplateException(string message, Exception innerException) : base(message, inner: innerException) { }
 
     /// <summary>Creates the exception for one message of a conversation.</summary>
-    public TemplateException(string message, string? template, int messageIndex, string? role) : base(message)
+    public TemplateException(string message, string? template, int messageIndex, string? role)
+        : base(message, field: messageIndex >= 0 ? $"messages[{messageIndex}].role" : null)
     {
         Template = template;
         MessageIndex = messageIndex;
         Role = role;
+    }
+
+    // A Jinja error's template position: the base Line holds the template line (there is no file), Column the column.
+    private TemplateException(string message, Exception? inner, string? limit, int line, int column, string? template)
+        : base(message, line: line, inner: inner)
+    {
+        Limit = limit;
+        Column = column;
+        Template = template;
     }
 
     /// <summary>The template's class name, when known.</summary>
@@ -33,23 +43,20 @@ public sealed class TemplateException : Exception
     /// The <see cref="Parley.Jinja.JinjaLimits"/> property a Jinja rendering exceeded (<c>MaxDepth</c>,
     /// <c>MaxOutputLength</c>, <c>MaxSequenceLength</c>, <c>MaxIterations</c>, <c>MaxNesting</c>), or null for other errors.
     /// </summary>
-    public string? Limit { get; private init; }
+    public string? Limit { get; }
 
-    /// <summary>1-based template line where the error arose, or 0 when unknown.</summary>
-    public int Line { get; private init; }
+    /// <summary>1-based template column where the error arose, or 0 when unknown (<see cref="ParleyException.Line"/> holds the template line).</summary>
+    public int Column { get; }
 
-    /// <summary>1-based template column where the error arose, or 0 when unknown.</summary>
-    public int Column { get; private init; }
-
-    internal static TemplateException ForLimit(string message, string limit) => new(message) { Limit = limit };
+    internal static TemplateException ForLimit(string message, string limit) => new(message, null, limit, 0, 0, null);
 
     /// <summary>This error at a template position (the message says where).</summary>
     internal TemplateException At(int line, int column) =>
-        new(Message + " (template line " + line + ", column " + column + ")", this) { Limit = Limit, Line = line, Column = column };
+        new(Message + " (template line " + line + ", column " + column + ")", this, Limit, line, column, Template);
 
     /// <summary>This error, its message prefixed with the template's name.</summary>
     internal TemplateException ForTemplate(string template) =>
-        new("Template '" + template + "': " + Message, template, -1, null) { Limit = Limit, Line = Line, Column = Column };
+        new("Template '" + template + "': " + Message, null, Limit, (int)Line, Column, template);
 
     /// <summary>The error for a role that the template does not declare.</summary>
     /// <param name="template">The template's class name.</param>

@@ -149,7 +149,8 @@ public sealed class TemplateInfo
             if (token != Bos && token != Eos && token != Pad && token != Unk && !special.Contains(token)) special.Add(token);
         }
 
-        return new TemplateInfo(Name, Kind, bos, eos, Pad, Unk, Turns, GenerationPrompt, ConversationStart, ConversationEnd, InstructionMarker, ResponseMarker, special.AsReadOnly());
+        return new TemplateInfo(Name, Kind, bos, eos, Pad, Unk, Turns, GenerationPrompt, ConversationStart, ConversationEnd, InstructionMarker, ResponseMarker,
+            special.AsReadOnly(), InstructionMarkerIds, ResponseMarkerIds);
     }
 
     /// <summary>The declared roles in declaration order.</summary>

@@ -11,7 +11,7 @@ internal static class InspectCommand
 {
     public static Command Create(TextWriter stdout)
     {
-        var template = new Option<string>("--template") { Description = $"A built-in template ({string.Join(", ", Parley.Templates.BuiltInTemplates.Names)}), or a tokenizer_config.json or .jinja file compiled at run time.", Required = true };
+        var template = new Option<string>("--template") { Description = $"A built-in template ({Resolvers.TemplateNames}), or a tokenizer_config.json or .jinja file compiled at run time.", Required = true };
         var tokenizer = new Option<string>("--tokenizer") { Description = "tokenizer.json (or its folder), a SentencePiece .model, or gpt2/cl100k_base.", Required = true };
         var data = new Option<string>("--data") { Description = "A JSONL, CSV or Parquet dataset.", Required = true };
         var row = new Option<int>("--row") { Description = "0-based row to show.", DefaultValueFactory = _ => 0 };
@@ -22,6 +22,8 @@ internal static class InspectCommand
             Example: parley inspect --template phi3 --tokenizer phi-3/tokenizer.json --data train.jsonl --row 3
             """)
         { template, tokenizer, data, row, plain };
+        var dataOptions = new DataOptions(shard: false);
+        dataOptions.AddTo(command);
 
         command.SetAction(parse =>
         {
@@ -30,29 +32,25 @@ internal static class InspectCommand
             if (index < 0) throw new CliInputException($"--row {index}: rows are numbered from 0.");
             IChatTemplate chat = Resolvers.Template(parse.GetValue(template)!);
             ParleyTokenizer tok = Resolvers.Tokenizer(parse.GetValue(tokenizer)!);
-            foreach (string special in chat.Info.SpecialTokens)
-            {
-                if (tok.TokenToId(special) is null)
-                {
-                    throw new CliInputException($"--tokenizer: '{special}', a special token of {chat.Info.Name}, is not in the tokenizer; the template and tokenizer do not belong together.");
-                }
-            }
-
-            DatasetExample example = DatasetReader.Open(file).Skip(index).FirstOrDefault()
+            Resolvers.RequireFit(chat, tok);
+            DatasetExample example = DatasetReader.Open(file, dataOptions.Read(parse)).Skip(index).FirstOrDefault()
                 ?? throw new CliInputException($"{file}: has no row {index}.");
-            EncodedConversation encoded = new ConversationEncoder(chat, tok).Encode(Resolvers.Messages(example, file));
+            ChatMessage[] messages = Resolvers.Messages(example, file);
+            if (messages.Length == 0) throw new CliInputException($"{file}:{example.Line}: row {index} is an empty conversation (\"messages\": []); training skips such rows.");
+            EncodedConversation encoded = new ConversationEncoder(chat, tok).Encode(messages);
             bool colour = !parse.GetValue(plain) && !Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out);
 
             stdout.WriteLine($"row {index} (line {example.Line}) of {file}, {chat.Info.Name}, {encoded.Ids.Length} tokens, {encoded.TrainedTokens} trained");
+            if (encoded.TrainedTokens == 0) stdout.WriteLine("warning: no token of this row is trained; pack and train skip such rows.");
             stdout.WriteLine("text:");
             stdout.WriteLine(encoded.Text);
             stdout.WriteLine("tokens:");
             var line = new StringBuilder();
             for (int i = 0; i < encoded.Ids.Length; i++)
             {
-                string piece = tok.Decode([encoded.Ids[i]]).Replace("\n", "\\n");
+                string piece = Piece(tok, encoded.Ids[i]);
                 bool trained = encoded.Labels[i] != LabelIds.Ignore;
-                line.Append(trained ? (colour ? $"\u001b[1;32m{piece}\u001b[0m" : $"⟦{piece}⟧") : piece).Append('|');
+                line.Append(trained ? (colour ? $"\u001b[1;32m{piece}\u001b[0m" : $"⟦{piece}⟧") : piece).Append(Separator);
             }
 
             stdout.WriteLine(line.ToString());
@@ -61,5 +59,15 @@ internal static class InspectCommand
             return ParleyCli.Ok;
         });
         return command;
+    }
+
+    /// <summary>Between tokens: a box-drawing bar, which no tokenizer's piece text is made of in practice (unlike '|').</summary>
+    internal const char Separator = '│';
+
+    /// <summary>A token's text as the vocabulary spells it where that keeps the SentencePiece space marker (▁); newlines and tabs escaped.</summary>
+    private static string Piece(ParleyTokenizer tok, int id)
+    {
+        string piece = tok.IdToToken(id) is { } raw && raw.Contains('▁', StringComparison.Ordinal) ? raw : tok.Decode([id]);
+        return piece.Replace("\n", "\\n", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal);
     }
 }

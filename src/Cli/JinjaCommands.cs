@@ -49,13 +49,52 @@ internal static class JinjaCommands
 
     private static JsonDocument ParseJson(string path)
     {
+        JsonDocument document;
         try
         {
-            return JsonDocument.Parse(File.ReadAllText(path));
+            document = JsonDocument.Parse(File.ReadAllText(path));
         }
         catch (JsonException e)
         {
             throw new CliInputException($"{path}:{(e.LineNumber ?? 0) + 1}: not valid JSON: {e.Message}");
+        }
+
+        if (FirstBadString(document.RootElement, "$") is { } field)
+        {
+            document.Dispose();
+            throw new CliInputException($"{path}: {field}: the string holds an unpaired UTF-16 surrogate escape (e.g. \"\\ud800\"), which is not text; remove it or write the whole character.");
+        }
+
+        return document;
+    }
+
+    /// <summary>The path of the first string (value or property name) that is not valid UTF-16, or null.</summary>
+    private static string? FirstBadString(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                try { element.GetString(); } catch (InvalidOperationException) { return path; }
+                return null;
+            case JsonValueKind.Array:
+                int i = 0;
+                foreach (JsonElement item in element.EnumerateArray())
+                {
+                    if (FirstBadString(item, $"{path}[{i++}]") is { } bad) return bad;
+                }
+
+                return null;
+            case JsonValueKind.Object:
+                foreach (JsonProperty property in element.EnumerateObject())
+                {
+                    string name;
+                    try { name = property.Name; } catch (InvalidOperationException) { return path + ".(a property name)"; }
+                    if (FirstBadString(property.Value, $"{path}.{name}") is { } bad) return bad;
+                }
+
+                return null;
+            default:
+                return null;
         }
     }
 }

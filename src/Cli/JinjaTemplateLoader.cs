@@ -46,8 +46,9 @@ internal static class JinjaTemplateLoader
         return (problems.Select(p => Describe(path, p)).ToList(), problems.Any(p => !p.IsWarning));
     }
 
+    // Positions count within the template text; in a tokenizer_config.json that text is the chat_template string, so say so.
     private static string Describe(string path, JinjaProblem p) =>
-        $"{path}:{p.Line}:{p.Column}: {(p.IsWarning ? "warning: " : "")}{p.Kind}: {p.Message}";
+        $"{path}:{(path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? "chat_template:" : "")}{p.Line}:{p.Column}: {(p.IsWarning ? "warning: " : "")}{p.Kind}: {p.Message}";
 
     /// <summary>Reads the template in <paramref name="path"/> for the interpreter or compiles it (once per process and template).</summary>
     /// <exception cref="CliInputException">The template has errors (listed with their positions).</exception>
@@ -69,6 +70,11 @@ internal static class JinjaTemplateLoader
         catch (TemplateException e)
         {
             throw new CliInputException($"{path}:{e.Line}:{e.Column}: {e.Message}");
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("CS8078", StringComparison.Ordinal))
+        {
+            // Roslyn's "expression too long or complex" (a literal nested thousands deep): the template's doing, one line.
+            throw new CliInputException($"{path}: an expression is nested too deeply to compile (C# error CS8078); flatten the literal or split the expression.");
         }
     }
 }

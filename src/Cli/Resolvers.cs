@@ -9,10 +9,20 @@ internal static class Resolvers
     /// <summary>A built-in template by name, or a tokenizer_config.json / .jinja file compiled at run time.</summary>
     public static IChatTemplate Template(string name)
     {
+        if (name.Equals("yoda", StringComparison.OrdinalIgnoreCase)) return YodaPromptCompletion.Instance;
         if (BuiltInTemplates.Find(name) is { } builtIn) return builtIn;
         if (File.Exists(name)) return JinjaTemplateLoader.Load(name, JinjaMode.Compiled);
-        throw new CliInputException($"--template '{name}': not a built-in template ({string.Join(", ", BuiltInTemplates.Names)}) nor a tokenizer_config.json or .jinja file.");
+        throw new CliInputException($"--template '{name}': not a built-in template ({TemplateNames}) nor a tokenizer_config.json or .jinja file.");
     }
+
+    /// <summary>The built-in template names, as help and errors list them.</summary>
+    public static string TemplateNames => string.Join(", ", [.. BuiltInTemplates.Names, "yoda"]);
+
+    /// <summary>Fails unless <paramref name="tokenizer"/> has every special token <paramref name="template"/> writes as one token.</summary>
+    /// <exception cref="TokenizerRuleException">A token would be split; names it and the fix in the tool's terms.</exception>
+    public static void RequireFit(IChatTemplate template, ParleyTokenizer tokenizer) =>
+        Labels.TemplateTokenFit.Require(template.Info, tokenizer,
+            "Pass the --tokenizer made for this template (e.g. the model's tokenizer.json), or a --template made for this tokenizer.");
 
     /// <summary>A tokenizer.json (or its folder), a SentencePiece .model, or a tiktoken encoding name (gpt2, cl100k_base).</summary>
     public static ParleyTokenizer Tokenizer(string spec)
@@ -57,7 +67,7 @@ internal static class Resolvers
         return JinjaTemplateLoader.Load(name, JinjaMode.Interpreted).Render;
     }
 
-    /// <summary>Prompt/completion rows become a user and an assistant message; pre-formatted text cannot be re-templated.</summary>
+    /// <summary>Prompt/completion rows become a user and an assistant message; pre-formatted text cannot be re-templated; an empty conversation is empty.</summary>
     public static ChatMessage[] Messages(Data.DatasetExample row, string file) => row.Format switch
     {
         Data.DatasetFormat.Conversational => row.Messages!,

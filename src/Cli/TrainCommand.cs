@@ -13,6 +13,7 @@ internal static class TrainCommand
     {
         var config = new Option<string>("--config") { Description = "The JSON config (schema below).", Required = true };
         var stopAfter = new Option<int?>("--stop-after-step") { Description = "Stop after this step (with checkpoint_every, a later run resumes from the last checkpoint)." };
+        var forceResume = new Option<bool>("--force-resume") { Description = "Resume from the checkpoint even when it was written with other settings (template, data, tokenizer, hyper-parameters)." };
         var noProgress = new Option<bool>("--no-progress") { Description = "Plain progress lines on stderr instead of a progress bar (the default when stderr is redirected)." };
         var command = new Command("train", $"""
             Fine-tunes a model with QLoRA (NF4 base + LoRA) on a dataset formatted by a compiled template: tokenizer rules
@@ -24,7 +25,7 @@ internal static class TrainCommand
 
             {TrainConfig.Schema}
             """)
-        { config, stopAfter, noProgress };
+        { config, stopAfter, forceResume, noProgress };
 
         command.SetAction(parse =>
         {
@@ -36,6 +37,8 @@ internal static class TrainCommand
                 if (stop < 1) throw new CliInputException($"--stop-after-step {stop}: must be at least 1.");
                 options = options with { StopAfterStep = stop };
             }
+
+            if (parse.GetValue(forceResume)) options = options with { ForceResume = true };
 
             bool interactive = !parse.GetValue(noProgress) && ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
             ISftReporter reporter = interactive

@@ -30,7 +30,9 @@ internal static class TrainConfig
           lora {"r": 16, "alpha": 32, "dropout": 0.05, "target_modules": ["q_proj", ...], "use_rslora": false},
           nf4 {"block_size": 64, "double_quant": true},
           output "out" (adapter/, loss.svg, train_log.jsonl, checkpoints/),
-          checkpoint_every 0 (steps between checkpoints; 0: none), resume true (continue from output/checkpoints)
+          checkpoint_every 0 (steps between checkpoints; 0: none), resume true (continue from output/checkpoints;
+                            refused when the checkpoint was written with other settings, unless --force-resume),
+          bad_rows "fail" ("skip": skip and count rows that cannot be read)
         Example (train.json):
           {"template": "yoda",
            "data": {"path": "yoda_pairs.csv", "rename": {"sentence": "prompt", "translation_extra": "completion"}, "drop": ["translation"]},
@@ -40,7 +42,7 @@ internal static class TrainConfig
     private static readonly HashSet<string> Fields =
     [
         "template", "data", "tokenizer", "model", "steps", "seq_length", "batch_rows", "learning_rate", "seed", "device",
-        "eval_fraction", "generation_prompts", "max_new_tokens", "lora", "nf4", "output", "checkpoint_every", "resume",
+        "eval_fraction", "generation_prompts", "max_new_tokens", "lora", "nf4", "output", "checkpoint_every", "resume", "bad_rows",
     ];
 
     /// <summary>Reads <paramref name="path"/> into the template and the pipeline's options.</summary>
@@ -93,16 +95,21 @@ internal static class TrainConfig
             Output = String(path, root, "output") is { } output ? Path.Combine(folder, output) : Path.Combine(folder, "out"),
             CheckpointEvery = Int(path, root, "checkpoint_every") ?? 0,
             Resume = Bool(path, root, "resume") ?? true,
+            BadRows = String(path, root, "bad_rows") switch
+            {
+                null or "fail" => BadRowPolicy.Throw,
+                "skip" => BadRowPolicy.Skip,
+                var other => throw Bad(path, "bad_rows", $"'{other}': use \"fail\" (stop at the first bad row) or \"skip\" (skip and count)."),
+            },
         };
 
         try
         {
             options.Validate();
         }
-        catch (ArgumentException e)
+        catch (ConfigException e)
         {
-            string field = e.Message.Split(' ')[0];
-            throw Bad(path, field, e.Message);
+            throw Bad(path, e.Field!, e.Problem[(e.Field!.Length + 2)..]);
         }
 
         if (options.Device is not ("cpu" or "cuda" or "auto") && !options.Device.StartsWith("cuda:", StringComparison.Ordinal))
@@ -130,7 +137,7 @@ internal static class TrainConfig
         {
             return JinjaTemplateLoader.Load(file, JinjaMode.Compiled);
         }
-        catch (CliInputException e)
+        catch (ParleyException e)
         {
             throw Bad(path, "template", e.Message);
         }
@@ -329,5 +336,5 @@ internal static class TrainConfig
         _ => value.ValueKind.ToString().ToLower(CultureInfo.InvariantCulture),
     };
 
-    private static CliInputException Bad(string path, string field, string problem) => new($"{path}: field '{field}': {problem}");
+    private static ConfigException Bad(string path, string field, string problem) => new(path, field, problem);
 }

@@ -214,3 +214,59 @@ public sealed class ServiceTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
     }
 }
+
+/// <summary>Hostile requests and start-up options: 400 with the field, or one line at start-up (never an abort).</summary>
+[TestFixture]
+public sealed class ServiceBadInputTests
+{
+    [Test]
+    public void A_bad_max_body_bytes_is_a_user_error_naming_the_option()
+    {
+        var e = Assert.Throws<Parley.ConfigException>(() => ServiceApp.Build(["--urls", "http://127.0.0.1:0", "--max-body-bytes", "abc"]))!;
+        Assert.That(Parley.UserErrors.Describe(e), Is.EqualTo("--max-body-bytes: 'abc' is not a positive whole number of bytes (default 1048576)."));
+        Assert.That(e.Field, Is.EqualTo("--max-body-bytes"));
+    }
+
+    [Test]
+    public void A_bad_tokenizer_is_a_user_error_naming_the_file()
+    {
+        string folder = Directory.CreateTempSubdirectory("parley-service-").FullName;
+        try
+        {
+            string file = Path.Combine(folder, "tokenizer.json");
+            File.WriteAllText(file, "{}");
+            var e = Assert.Catch(() => ServiceApp.Build(["--urls", "http://127.0.0.1:0", "--tokenizer", file]))!;
+            Assert.That(Parley.UserErrors.IsUserError(e), Is.True, e.ToString());
+            Assert.That(Parley.UserErrors.Describe(e), Is.EqualTo($"{file}: model: required field is missing."));
+
+            var missing = Assert.Catch(() => ServiceApp.Build(["--urls", "http://127.0.0.1:0", "--tokenizer", Path.Combine(folder, "absent.json")]))!;
+            Assert.That(Parley.UserErrors.IsUserError(missing), Is.True, missing.ToString());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task A_duplicate_messages_key_is_refused_with_the_field()
+    {
+        WebApplication app = ServiceApp.Build(["--urls", "http://127.0.0.1:0"]);
+        await app.StartAsync();
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
+            const string body = """{"messages":[{"role":"user","content":"a"}],"messages":[{"role":"user","content":"b"}]}""";
+            using var content = new StringContent(body, Encoding.UTF8, "application/json");
+            using HttpResponseMessage response = await client.PostAsync("/v1/format", content);
+            using JsonDocument problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(problem.RootElement.GetProperty("field").GetString(), Is.EqualTo("messages"));
+            Assert.That(problem.RootElement.GetProperty("detail").GetString(), Does.Contain("messages"));
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+}

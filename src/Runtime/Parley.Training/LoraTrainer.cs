@@ -31,6 +31,7 @@ public sealed class LoraTrainer : IDisposable
     private readonly List<(string Name, Parameter Parameter)> trainable;
     private readonly AdamW optimizer;
     private readonly List<double> losses = [];
+    private readonly SortedDictionary<int, double> evaluations = [];
     private readonly Device device;
 
     /// <summary>Creates the trainer and its AdamW optimizer over the parameters that require gradients.</summary>
@@ -64,6 +65,14 @@ public sealed class LoraTrainer : IDisposable
     /// <summary>The loss of every optimizer step so far.</summary>
     public IReadOnlyList<double> Losses => losses;
 
+    /// <summary>Evaluation losses recorded with <see cref="RecordEvaluation"/>, by step; saved in checkpoints and restored on resume.</summary>
+    public IReadOnlyDictionary<int, double> Evaluations => evaluations;
+
+    /// <summary>Records an evaluation loss at <paramref name="step"/>, so a checkpoint carries it to a resumed run.</summary>
+    /// <param name="step">The optimizer step it was measured after.</param>
+    /// <param name="loss">The loss (<see cref="Evaluate"/>).</param>
+    public void RecordEvaluation(int step, double loss) => evaluations[step] = loss;
+
     /// <summary>The trainable parameters' names.</summary>
     public IReadOnlyList<string> TrainableParameterNames => trainable.Select(p => p.Name).ToList();
 
@@ -88,7 +97,8 @@ public sealed class LoraTrainer : IDisposable
             var report = TrainStep(batches);
             progress?.Invoke(report);
             var due = options.CheckpointEvery > 0 ? Step % options.CheckpointEvery == 0 : Step == options.MaxSteps;
-            if (options.CheckpointDirectory is not null && (due || Step == options.MaxSteps))
+            // A stop before MaxSteps checkpoints the step it stops at, so the next run does not redo steps.
+            if (options.CheckpointDirectory is not null && (due || Step == options.MaxSteps || Step == last))
             {
                 SaveCheckpoint(options.CheckpointDirectory);
             }
@@ -119,45 +129,97 @@ public sealed class LoraTrainer : IDisposable
         return tokens == 0 ? double.NaN : total / tokens;
     }
 
-    /// <summary>Writes the trainable weights, optimizer state and step (each file atomically; the state file last).</summary>
-    /// <param name="directory">The checkpoint folder.</param>
+    /// <summary>
+    /// Writes a checkpoint of step <see cref="Step"/>: the trainable weights, the optimizer state and the trainer state,
+    /// each flushed to disk, then a manifest with their SHA-256 hashes and the run's fingerprint, all in a temporary
+    /// folder that is renamed to <c>step-N</c> in one step. A kill at any point leaves either the previous checkpoint or
+    /// this one, never a mix; older checkpoints are deleted afterwards.
+    /// </summary>
+    /// <param name="directory">The checkpoints folder.</param>
     public void SaveCheckpoint(string directory)
     {
+        ArgumentNullException.ThrowIfNull(directory);
         Directory.CreateDirectory(directory);
-        SafeTensorsFile.Save(Path.Combine(directory, WeightsFile), trainable.ToDictionary(p => p.Name, p => (Tensor)p.Parameter));
-        var tempOptimizer = Path.Combine(directory, $"{OptimizerFile}.{Guid.NewGuid():N}.tmp");
-        optimizer.save_state_dict(tempOptimizer);
-        File.Move(tempOptimizer, Path.Combine(directory, OptimizerFile), overwrite: true);
-        var state = new CheckpointState(Step, options.Seed, [.. losses]);
-        AtomicFile.Write(Path.Combine(directory, StateFile), s => JsonSerializer.Serialize(s, state));
+        var final = Path.Combine(directory, CheckpointStore.StepFolder(Step));
+        var temp = Path.Combine(directory, $".{CheckpointStore.StepFolder(Step)}.{Environment.ProcessId}.tmp");
+        if (Directory.Exists(temp))
+        {
+            Directory.Delete(temp, recursive: true);
+        }
+        Directory.CreateDirectory(temp);
+        SafeTensorsFile.Save(Path.Combine(temp, WeightsFile), trainable.ToDictionary(p => p.Name, p => (Tensor)p.Parameter));
+        var optimizerPath = Path.Combine(temp, OptimizerFile);
+        optimizer.save_state_dict(optimizerPath);
+        CheckpointStore.FlushToDisk(optimizerPath);
+        var state = new CheckpointState(Step, options.Seed, [.. losses], evaluations.Select(e => new[] { e.Key, e.Value }).ToArray());
+        AtomicFile.Write(Path.Combine(temp, StateFile), s => JsonSerializer.Serialize(s, state));
+        CheckpointStore.WriteManifest(temp, [WeightsFile, OptimizerFile, StateFile], RunFingerprint());
+        if (Directory.Exists(final))
+        {
+            Directory.Delete(final, recursive: true);
+        }
+        Directory.Move(temp, final);
+        CheckpointStore.FlushDirectory(directory);
+        CheckpointStore.DeleteAllBut(directory, final);
     }
 
-    /// <summary>Loads the checkpoint in <see cref="TrainerOptions.CheckpointDirectory"/> when there is one.</summary>
+    /// <summary>
+    /// Loads the newest checkpoint in <see cref="TrainerOptions.CheckpointDirectory"/> when there is one, after checking
+    /// its files' hashes and the run's fingerprint; removes temporary folders a killed run left behind.
+    /// </summary>
     /// <returns>True when training will continue from a checkpoint.</returns>
+    /// <exception cref="CheckpointException">The checkpoint is damaged (the file is named) or was written by a run with
+    /// other settings (the field is named; <see cref="TrainerOptions.ForceResume"/> overrides).</exception>
     public bool TryResume()
     {
         var directory = options.CheckpointDirectory;
-        if (directory is null || !File.Exists(Path.Combine(directory, StateFile)))
+        if (directory is null || !Directory.Exists(directory))
         {
             return false;
         }
-        LoadCheckpoint(directory);
+        CheckpointStore.DeleteOrphans(directory);
+        var latest = CheckpointStore.Latest(directory);
+        if (latest is null)
+        {
+            return false;
+        }
+        LoadCheckpoint(latest);
         return true;
     }
 
-    /// <summary>Restores trainable weights, optimizer state, step and loss history.</summary>
-    /// <param name="directory">A folder written by <see cref="SaveCheckpoint"/>.</param>
-    /// <exception cref="InvalidDataException">The checkpoint does not match this model or seed.</exception>
+    /// <summary>Restores trainable weights, optimizer state, step and loss history from one checkpoint folder.</summary>
+    /// <param name="directory">A <c>step-N</c> folder written by <see cref="SaveCheckpoint"/>.</param>
+    /// <exception cref="CheckpointException">A file is missing or fails its hash, the fingerprint differs, or the weights do not fit this model.</exception>
     public void LoadCheckpoint(string directory)
     {
-        var statePath = Path.Combine(directory, StateFile);
-        var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(statePath))
-            ?? throw new InvalidDataException($"{statePath}: empty checkpoint state.");
-        if (state.Seed != options.Seed)
+        var differences = CheckpointStore.Verify(directory, RunFingerprint());
+        if (differences.Count > 0 && !options.ForceResume)
         {
-            throw new InvalidDataException($"{statePath}: written with seed {state.Seed} but the trainer uses {options.Seed}; resume with the same options.");
+            var (field, was, now) = differences[0];
+            throw new CheckpointException(directory, field,
+                $"written by a run with {field} = {was}, but this run has {field} = {now}{(differences.Count > 1 ? $" (and {differences.Count - 1} more difference{(differences.Count > 2 ? "s" : "")}: {string.Join(", ", differences.Skip(1).Select(d => d.Field))})" : "")}; resuming would continue a different run.");
         }
-        var weights = SafeTensorsFile.Load(Path.Combine(directory, WeightsFile));
+        var statePath = Path.Combine(directory, StateFile);
+        CheckpointState state;
+        try
+        {
+            state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(statePath))
+                ?? throw new CheckpointException(statePath, StateFile, "is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointException(statePath, StateFile, $"is not a trainer state ({e.Message}).", inner: e);
+        }
+        var weightsPath = Path.Combine(directory, WeightsFile);
+        Dictionary<string, Tensor> weights;
+        try
+        {
+            weights = SafeTensorsFile.Load(weightsPath);
+        }
+        catch (Exception e) when (e is InvalidDataException or JsonException or EndOfStreamException or ArgumentException)
+        {
+            throw new CheckpointException(weightsPath, WeightsFile, $"cannot be read ({e.Message}).", inner: e);
+        }
         try
         {
             using var noGrad = no_grad();
@@ -165,7 +227,7 @@ public sealed class LoraTrainer : IDisposable
             {
                 if (!weights.TryGetValue(name, out var value) || !value.shape.SequenceEqual(parameter.shape))
                 {
-                    throw new InvalidDataException($"{directory}: checkpoint has no weight \"{name}\" of shape [{string.Join(", ", parameter.shape)}]; it was written for another model.");
+                    throw new CheckpointException(weightsPath, WeightsFile, $"has no weight \"{name}\" of shape [{string.Join(", ", parameter.shape)}]; it was written for another model or LoRA configuration.");
                 }
                 parameter.copy_(value);
             }
@@ -177,10 +239,46 @@ public sealed class LoraTrainer : IDisposable
                 t.Dispose();
             }
         }
-        optimizer.load_state_dict(Path.Combine(directory, OptimizerFile));
+        var optimizerPath = Path.Combine(directory, OptimizerFile);
+        try
+        {
+            optimizer.load_state_dict(optimizerPath);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new CheckpointException(optimizerPath, OptimizerFile, $"cannot be read ({e.Message}).", inner: e);
+        }
         Step = state.Step;
         losses.Clear();
         losses.AddRange(state.Losses);
+        evaluations.Clear();
+        foreach (var pair in state.Evaluations ?? [])
+        {
+            evaluations[(int)pair[0]] = pair[1];
+        }
+    }
+
+    /// <summary>What determines this run: the trainer's settings and <see cref="TrainerOptions.Fingerprint"/>.</summary>
+    private SortedDictionary<string, string> RunFingerprint()
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        var fingerprint = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["max_steps"] = options.MaxSteps.ToString(c),
+            ["learning_rate"] = options.LearningRate.ToString("R", c),
+            ["weight_decay"] = options.WeightDecay.ToString("R", c),
+            ["schedule"] = options.Schedule.ToString(),
+            ["warmup_steps"] = options.WarmupSteps.ToString(c),
+            ["gradient_accumulation_steps"] = options.GradientAccumulationSteps.ToString(c),
+            ["max_grad_norm"] = options.MaxGradNorm.ToString("R", c),
+            ["seed"] = options.Seed.ToString(c),
+            ["trainable_parameters"] = CheckpointStore.Hash(string.Join(",", trainable.Select(p => $"{p.Name}[{string.Join("x", p.Parameter.shape)}]"))),
+        };
+        foreach (var (key, value) in options.Fingerprint)
+        {
+            fingerprint[key] = value;
+        }
+        return fingerprint;
     }
 
     /// <inheritdoc/>
@@ -241,5 +339,5 @@ public sealed class LoraTrainer : IDisposable
         return CausalLmLoss.Compute(logits, labels, positions);
     }
 
-    private sealed record CheckpointState(int Step, long Seed, double[] Losses);
+    private sealed record CheckpointState(int Step, long Seed, double[] Losses, double[][]? Evaluations);
 }

@@ -57,6 +57,15 @@ public sealed record TrainerOptions
     /// <summary>Write a checkpoint every this many optimizer steps (0: only at the end).</summary>
     public int CheckpointEvery { get; init; }
 
+    /// <summary>
+    /// What else determines the run (template, tokenizer, data hash, model, packing...), as name → value. A checkpoint
+    /// records it with the trainer's own settings; resuming with a different value is refused, naming the field.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Fingerprint { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Resume from a checkpoint whose fingerprint differs from this run's (the differences are reported, not refused).</summary>
+    public bool ForceResume { get; init; }
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentException">A value is out of range.</exception>
     public void Validate()

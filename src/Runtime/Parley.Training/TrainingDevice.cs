@@ -19,8 +19,7 @@ public static class TrainingDevice
     /// <summary>Parses <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> (or <c>auto</c>: CUDA when available, else CPU).</summary>
     /// <param name="name">The device string.</param>
     /// <returns>The device.</returns>
-    /// <exception cref="ArgumentException">The string is not a known device.</exception>
-    /// <exception cref="InvalidOperationException">CUDA was asked for but is not available.</exception>
+    /// <exception cref="ConfigException">The string is not a known device, or CUDA was asked for but is not available (field <c>device</c>).</exception>
     public static Device Resolve(string name)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -38,17 +37,21 @@ public static class TrainingDevice
         {
             if (!cuda.is_available())
             {
-                throw new InvalidOperationException(
-                    $"device \"{name}\" was asked for but CUDA is not available: reference the TorchSharp-cuda-linux package " +
+                throw new ConfigException(null, "device",
+                    $"\"{name}\" was asked for but CUDA is not available: reference the TorchSharp-cuda-linux package " +
                     "(instead of libtorch-cpu-linux-x64) in the app, check the NVIDIA driver, or use \"cpu\".");
             }
-            var index = text.Length > 4 ? int.Parse(text[5..], System.Globalization.CultureInfo.InvariantCulture) : 0;
+            int index = 0;
+            if (text.Length > 4 && !int.TryParse(text[5..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out index))
+            {
+                throw new ConfigException(null, "device", $"\"{name}\": write cuda:N with N a device number, e.g. cuda:0.");
+            }
             if (index >= cuda.device_count())
             {
-                throw new InvalidOperationException($"device \"{name}\": only {cuda.device_count()} CUDA device(s) are visible.");
+                throw new ConfigException(null, "device", $"\"{name}\": only {cuda.device_count()} CUDA device(s) are visible.");
             }
             return new Device(DeviceType.CUDA, index);
         }
-        throw new ArgumentException($"unknown device \"{name}\"; use cpu, cuda, cuda:N or auto.", nameof(name));
+        throw new ConfigException(null, "device", $"unknown device \"{name}\"; use cpu, cuda, cuda:N or auto.");
     }
 }

@@ -7,7 +7,7 @@ namespace Parley.Training;
 /// catch (TrainingDivergedException e) { Console.Error.WriteLine(e.Message); } // says the step and what to try
 /// </code>
 /// </example>
-public sealed class TrainingDivergedException : Exception
+public sealed class TrainingDivergedException : ParleyException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="step">The optimizer step (1-based) that diverged.</param>
@@ -34,7 +34,7 @@ public sealed class TrainingDivergedException : Exception
     /// <summary>Creates the exception.</summary>
     /// <param name="message">The message.</param>
     /// <param name="inner">The cause.</param>
-    public TrainingDivergedException(string message, Exception inner) : base(message, inner)
+    public TrainingDivergedException(string message, Exception inner) : base(message, inner: inner)
     {
     }
 

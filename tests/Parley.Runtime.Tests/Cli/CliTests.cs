@@ -41,7 +41,7 @@ public class CliTests
 
         Assert.That(code, Is.EqualTo(ParleyCli.Ok), error);
         Assert.That(output, Does.Contain("37 tokens, 20 trained"));
-        Assert.That(output, Does.Contain("|<|assistant|>|⟦A⟧|"));
+        Assert.That(output, Does.Contain("│<|assistant|>│⟦▁A⟧│⟦▁bad⟧│"));
         Assert.That(output, Does.Contain("labels:    [-100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, -100, 319, 4319, 1059, 373, 278, 760, 310, 278, 716, 16833, 29892, 372, 471, 29889, 379, 1758, 4317, 29889, 32007, 32000]"));
     }
 
@@ -69,6 +69,24 @@ public class CliTests
     }
 
     [Test]
+    public async Task Pack_StreamsSeveralRowGroups_KeepingEveryToken()
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("parley-pack-").FullName, "split.parquet");
+        var (code, output, error) = Run("pack", "--template", "phi3", "--tokenizer", Phi3Tokenizer, "--data", YodaMessages,
+            "--seq-length", "16", "--strategy", "bfd_split", "--out", path);
+
+        Assert.That(code, Is.EqualTo(ParleyCli.Ok), error);
+        Assert.That(output, Does.Contain("576 rows: 576 kept"));
+        await using FileStream stream = File.OpenRead(path);
+        var result = await ParquetSerializer.DeserializeAsync<PackCommand.PackedRow>(stream);
+        IList<PackCommand.PackedRow> rows = result.Data;
+        Assert.That(rows, Has.Count.GreaterThan(1024), "more than one row group of 1,024 packed rows");
+        Assert.That(rows.Sum(r => r.input_ids.Length), Is.EqualTo(18050), "bfd_split keeps every token of the 576 rows");
+        Assert.That(rows.All(r => r.input_ids.Length <= 16 && r.labels.Length == r.input_ids.Length && r.seq_lengths.Sum() == r.input_ids.Length), Is.True);
+        Assert.That(Directory.GetFiles(Path.GetDirectoryName(path)!), Is.EqualTo(new[] { path }), "the spill and temporary files are gone");
+    }
+
+    [Test]
     public void BadRow_IsExitCodeOneNamingFileLineAndField()
     {
         string file = Path.Combine(Directory.CreateTempSubdirectory("parley-bad-").FullName, "bad.jsonl");
@@ -85,7 +103,7 @@ public class CliTests
     {
         var (code, _, error) = Run("format", "--template", "nope", "--data", YodaMessages);
         Assert.That(code, Is.EqualTo(ParleyCli.BadInput));
-        Assert.That(error, Does.Contain("--template 'nope': not a built-in template (phi3, chatml, qwen3, llama3.1, gemma3, deepseek-v3) nor a tokenizer_config.json or .jinja file."));
+        Assert.That(error, Does.Contain("--template 'nope': not a built-in template (phi3, chatml, qwen3, llama3.1, gemma3, deepseek-v3, yoda) nor a tokenizer_config.json or .jinja file."));
 
         var (missing, _, _) = Run("pack", "--data", YodaMessages);
         Assert.That(missing, Is.EqualTo(ParleyCli.BadInput));

@@ -41,7 +41,7 @@ public class TrainCommandTests
     {
         string config = Config($$"""
             {"template": "yoda", {{YodaData}},
-             "steps": 2, "seq_length": 64, "generation_prompts": 1, "max_new_tokens": 4, "output": "run"}
+             "steps": 2, "seq_length": 64, "generation_prompts": 1, "max_new_tokens": 4, "output": "run", "device": "auto"}
             """);
 
         var (code, output, error) = Run("train", "--config", config, "--no-progress");
@@ -58,6 +58,10 @@ public class TrainCommandTests
         Assert.That(error, Does.Contain("sentence → prompt, translation_extra → completion, translation dropped"));
         Assert.That(error, Does.Contain("##[YODA]##>").And.Contain("before:").And.Contain("after:"));
         Assert.That(error, Does.Contain("2/2 loss"), "a progress line per step on stderr");
+        Assert.That(error, Does.Contain(TorchSharp.torch.cuda.is_available() ? "auto: CUDA is available, training on cuda:0" : "auto: CUDA is not available, training on the CPU"));
+        Assert.That(error, Does.Contain("train split: 36 rows: 36 kept"), "the row summary");
+        string[] log = File.ReadAllLines(Path.Combine(run, "train_log.jsonl"));
+        Assert.That(log[1], Does.Contain("\"learning_rate\":").And.Contain("\"eval_loss\":"), "the last step carries the learning rate and the eval loss");
         Assert.That(output, Does.Contain("adapter " + adapter));
         Assert.That(Directory.Exists(Path.Combine(run, "checkpoints")), Is.False, "no checkpoints unless checkpoint_every is set");
     }
@@ -77,7 +81,8 @@ public class TrainCommandTests
         Assert.That(firstOut, Does.Contain("steps 1–2"));
         Assert.That(LogSteps(run), Is.EqualTo(new[] { "1", "2" }));
         double[] before = LogLosses(run);
-        Assert.That(File.Exists(Path.Combine(run, "checkpoints", "trainer_state.json")), Is.True);
+        Assert.That(Directory.GetDirectories(Path.Combine(run, "checkpoints")).Select(Path.GetFileName), Is.EqualTo(new[] { "step-000002" }), "one complete checkpoint folder, the step the run stopped at");
+        Assert.That(File.Exists(Path.Combine(run, "checkpoints", "step-000002", "manifest.json")), Is.True);
 
         var (second, secondOut, secondErr) = Run("train", "--config", config, "--no-progress");
         Assert.That(second, Is.EqualTo(ParleyCli.Ok), secondErr);
@@ -109,6 +114,9 @@ public class TrainCommandTests
     [TestCase("""{"template": "yoda", "data": "pairs.csv", "stpes": 3}""", "stpes", "unknown field")]
     [TestCase("""{"template": "yoda", "data": "pairs.csv", "steps": 0}""", "steps", "must be at least 1")]
     [TestCase("""{"template": "yoda", "data": "pairs.csv", "device": "tpu"}""", "device", "use cpu, cuda")]
+    [TestCase("""{"template": "yoda", "data": "pairs.csv", "max_new_tokens": -1}""", "max_new_tokens", "-1: must not be negative")]
+    [TestCase("""{"template": "yoda", "data": "pairs.csv", "seq_length": 2000000000}""", "seq_length", "2000000000: must be between 1 and 1048576")]
+    [TestCase("""{"template": "yoda", "data": "pairs.csv", "bad_rows": "maybe"}""", "bad_rows", "use \"fail\"")]
     public void BadConfig_IsExitCodeOneNamingTheFileAndField(string json, string field, string problem)
     {
         string config = Config(json);
@@ -167,5 +175,73 @@ public class TrainCommandTests
         var (code, output, _) = Run("train", "--help");
         Assert.That(code, Is.EqualTo(ParleyCli.Ok));
         Assert.That(output, Does.Contain("Example: parley train --config train.json").And.Contain("checkpoint_every").And.Contain("\"template\": \"yoda\""));
+    }
+
+    private static void AssertOneLine(int code, string error, string expected)
+    {
+        // Progress lines come first on stderr; the error is the last line, alone.
+        Assert.That(code, Is.EqualTo(ParleyCli.BadInput), error);
+        Assert.That(error, Does.Not.Contain("   at ").And.Not.Contain("internal error"));
+        string last = error.TrimEnd('\r', '\n').Split('\n')[^1];
+        Assert.That(last, Does.StartWith("parley: ").And.Contain(expected));
+    }
+
+    [Test]
+    public void Cuda_WithoutCuda_IsOneLine()
+    {
+        if (TorchSharp.torch.cuda.is_available()) Assert.Ignore("CUDA is available here");
+        string config = Config($$"""{"template": "yoda", {{YodaData}}, "device": "cuda"}""");
+        var (code, _, error) = Run("train", "--config", config, "--no-progress");
+        AssertOneLine(code, error, "device: \"cuda\" was asked for but CUDA is not available");
+    }
+
+    [Test]
+    public void ModelConfigWithoutModelType_IsOneLineNamingTheFile()
+    {
+        string config = Config($$"""{"template": "yoda", {{YodaData}}, "model": "m", "generation_prompts": 1}""");
+        string model = Directory.CreateDirectory(Path.Combine(Path.GetDirectoryName(config)!, "m")).FullName;
+        File.WriteAllText(Path.Combine(model, "config.json"), """{"hidden_size": 64}""");
+        var (code, _, error) = Run("train", "--config", config, "--no-progress");
+        AssertOneLine(code, error, $"{Path.Combine(model, "config.json")}: no \"model_type\"");
+    }
+
+    [Test]
+    public void DivergentRun_StopsWithoutAnAdapter_KeepingTheLastGoodCheckpoint()
+    {
+        string config = Config($$"""
+            {"template": "yoda", {{YodaData}},
+             "steps": 6, "seq_length": 64, "learning_rate": 1e30, "generation_prompts": 1, "max_new_tokens": 2, "output": "run", "checkpoint_every": 1}
+            """, rows: 20);
+        string run = Path.Combine(Path.GetDirectoryName(config)!, "run");
+
+        var (code, _, error) = Run("train", "--config", config, "--no-progress");
+
+        Assert.That(code, Is.EqualTo(ParleyCli.BadInput), error);
+        string last = error.TrimEnd().Split('\n')[^1];
+        Assert.That(last, Does.StartWith("parley: training diverged at step ").And.Contain("Lower the learning rate"));
+        Assert.That(Directory.Exists(Path.Combine(run, "adapter")), Is.False, "no NaN adapter");
+        string[] checkpoints = Directory.GetDirectories(Path.Combine(run, "checkpoints")).Select(Path.GetFileName).ToArray()!;
+        Assert.That(checkpoints, Has.Length.EqualTo(1).And.All.StartWith("step-"), "the last good checkpoint stays");
+    }
+
+    [Test]
+    public void Resume_WithAnotherLearningRate_IsRefusedNamingTheField_UnlessForced()
+    {
+        string Json(double lr) => $$"""
+            {"template": "yoda", {{YodaData}},
+             "steps": 3, "seq_length": 64, "learning_rate": {{lr.ToString(System.Globalization.CultureInfo.InvariantCulture)}}, "generation_prompts": 1, "max_new_tokens": 2, "output": "run", "checkpoint_every": 1}
+            """;
+        string config = Config(Json(0.002), rows: 20);
+        var (first, _, firstErr) = Run("train", "--config", config, "--no-progress", "--stop-after-step", "1");
+        Assert.That(first, Is.EqualTo(ParleyCli.Ok), firstErr);
+
+        File.WriteAllText(config, Json(0.001));
+        var (second, _, secondErr) = Run("train", "--config", config, "--no-progress");
+        AssertOneLine(second, secondErr, "written by a run with learning_rate = 0.002, but this run has learning_rate = 0.001");
+        Assert.That(secondErr, Does.Contain("--force-resume"));
+
+        var (third, _, thirdErr) = Run("train", "--config", config, "--no-progress", "--force-resume");
+        Assert.That(third, Is.EqualTo(ParleyCli.Ok), thirdErr);
+        Assert.That(thirdErr, Does.Contain("continuing from the checkpoint at step 1"));
     }
 }

@@ -143,7 +143,7 @@ public class DatasetReaderTests
     [Test]
     public void UnsupportedExtensionAndMissingFile()
     {
-        Assert.Throws<NotSupportedException>(() => DatasetReader.Open(Write("x.xlsx", "")));
+        Assert.Throws<DatasetFileException>(() => DatasetReader.Open(Write("x.xlsx", "")));
         Assert.Throws<FileNotFoundException>(() => DatasetReader.Open(Path.Combine(_dir, "nope.jsonl")));
     }
 

@@ -34,6 +34,8 @@ public class YodaSampleTests
         Assert.That(text, Does.Contain("Added special token '##[YODA]##>' as id 50262"));
         Assert.That(text, Does.Contain("none: 50263 tokens fit the 50272-row embedding (a resize would pad to a multiple of 32)"));
         Assert.That(text, Does.Contain("before:").And.Contain("after:"));
+        Assert.That(text, Does.Contain("3/3 loss"), "without a progress bar, step lines still show the run is alive");
+        Assert.That(text, Does.Contain("│⟦"), "trained tokens are marked without colour too");
 
         using JsonDocument config = JsonDocument.Parse(File.ReadAllText(Path.Combine(result.AdapterDirectory, "adapter_config.json")));
         Assert.That(config.RootElement.GetProperty("peft_type").GetString(), Is.EqualTo("LORA"));
@@ -41,6 +43,17 @@ public class YodaSampleTests
         Assert.That(File.Exists(Path.Combine(result.AdapterDirectory, "adapter_model.safetensors")), Is.True);
         Assert.That(File.ReadAllText(result.PlotPath), Does.StartWith("<svg").And.Contain("<polyline"));
         Assert.That(File.ReadAllLines(Path.Combine(output, "train_log.jsonl")), Has.Length.EqualTo(3));
+    }
+
+    [Test]
+    public void Options_HelpListsEveryOption_AndBadValuesAreConfigErrors()
+    {
+        string[] documented = YodaOptions.Help.Split([' ', ',', '\n'], StringSplitOptions.RemoveEmptyEntries).Where(w => w.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        Assert.That(documented, Is.SupersetOf(new[] { "--output", "--data", "--tokenizer", "--model", "--steps", "--seq-length", "--lr", "--seed", "--device", "--no-progress", "--help" }));
+
+        var e = Assert.Throws<Parley.ConfigException>(() => YodaOptions.Parse(["--steps", "ten"]))!;
+        Assert.That(Parley.UserErrors.Describe(e), Is.EqualTo("--steps: 'ten' is not a whole number."));
+        Assert.That(Assert.Throws<Parley.ConfigException>(() => YodaOptions.Parse(["--stpes", "3"]))!.Field, Is.EqualTo("--stpes"));
     }
 
     [Test]

@@ -139,16 +139,16 @@ public class HfModelLoaderTests
             sd.Remove("model.norm.weight");
             SafeTensorsFile.Save(Path.Combine(dir, "model.safetensors"), sd);
             File.WriteAllText(Path.Combine(dir, "config.json"), ConfigJson("llama", Tiny).ToJsonString());
-            Assert.That(() => HfModelLoader.Load(dir), Throws.TypeOf<InvalidDataException>().With.Message.Contains("model.norm.weight"));
+            Assert.That(() => HfModelLoader.Load(dir), Throws.TypeOf<ModelFormatException>().With.Message.Contains("model.norm.weight"));
 
             var gpt2 = ConfigJson("gpt2", Tiny);
             File.WriteAllText(Path.Combine(dir, "config.json"), gpt2.ToJsonString());
-            Assert.That(() => HfModelLoader.Load(dir), Throws.TypeOf<FormatException>().With.Message.Contains("gpt2"));
+            Assert.That(() => HfModelLoader.Load(dir), Throws.TypeOf<ModelFormatException>().With.Message.Contains("gpt2"));
 
             var scaled = ConfigJson("llama", Tiny);
             scaled["rope_scaling"] = new JsonObject { ["type"] = "longrope" };
             File.WriteAllText(Path.Combine(dir, "config.json"), scaled.ToJsonString());
-            Assert.That(() => HfModelLoader.Load(dir), Throws.TypeOf<FormatException>().With.Message.Contains("rope_scaling"));
+            Assert.That(() => HfModelLoader.Load(dir), Throws.TypeOf<ModelFormatException>().With.Message.Contains("rope_scaling"));
         }
         finally
         {

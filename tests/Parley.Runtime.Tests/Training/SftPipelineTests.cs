@@ -42,7 +42,7 @@ public class SftPipelineTests
 
         SftResult result = new SftPipeline(ChatML.Instance, options, recorder).Run();
 
-        Assert.That(recorder.Steps, Is.EqualTo(new[] { "data", "model", "tokenizer", "resize", "template", "labels", "packing", "qlora", "training", "generate", "saved" }));
+        Assert.That(recorder.Steps, Is.EqualTo(new[] { "data", "model", "tokenizer", "resize", "template", "labels", "rows", "packing", "qlora", "training", "generate", "saved" }));
         Assert.That(recorder.Trainings, Is.EqualTo(new[] { (0, 2) }));
         Assert.That(recorder.Progress, Is.EqualTo(new[] { 1, 2 }));
         Assert.That((result.TrainRows, result.EvalRows, result.LastStep, result.ResumedFromStep), Is.EqualTo((27, 3, 2, 0)));
@@ -51,11 +51,11 @@ public class SftPipelineTests
     }
 
     [Test]
-    public void BadOptions_AreArgumentExceptionsNamingTheField()
+    public void BadOptions_AreConfigExceptionsNamingTheField()
     {
         var options = new SftOptions { Data = "x.csv", EvalFraction = 1.5 };
         Assert.That(() => new SftPipeline(ChatML.Instance, options, new TextWriterSftReporter(TextWriter.Null)).Run(),
-            Throws.ArgumentException.With.Message.StartsWith("eval_fraction 1.5"));
+            Throws.TypeOf<ConfigException>().With.Message.StartsWith("eval_fraction: 1.5").And.Property("Field").EqualTo("eval_fraction"));
     }
 
     [Test]

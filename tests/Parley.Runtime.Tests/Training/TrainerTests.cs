@@ -121,15 +121,16 @@ public class TrainerTests
             using (var model = QLoraModel())
             using (var trainer = new LoraTrainer(model, Options(Path.Combine(root, "b"))))
             {
-                trainer.Train(batches, stopAfterStep: 3); // "killed" after step 3; the last checkpoint is step 2
+                trainer.Train(batches, stopAfterStep: 3); // stopped after step 3: a stop checkpoints the step it stops at
             }
-            Assert.That(Directory.GetFiles(Path.Combine(root, "b"), "*.tmp"), Is.Empty, "no temporary files are left");
+            Assert.That(Directory.GetFileSystemEntries(Path.Combine(root, "b")).Select(Path.GetFileName), Is.EqualTo(new[] { "step-000003" }),
+                "one complete checkpoint folder, no temporary files");
 
             using (var model = QLoraModel(seed: 99)) // different fresh adapters: the checkpoint must overwrite them
             using (var trainer = new LoraTrainer(model, Options(Path.Combine(root, "b"))))
             {
                 Assert.That(trainer.TryResume(), Is.True);
-                Assert.That(trainer.Step, Is.EqualTo(2));
+                Assert.That(trainer.Step, Is.EqualTo(3));
                 trainer.Train(batches);
                 Assert.That(trainer.Losses, Is.EqualTo(uninterrupted));
             }
@@ -137,6 +138,88 @@ public class TrainerTests
         finally
         {
             Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static TrainerOptions CheckpointOptions(string dir, double learningRate = 5e-3) => new()
+    {
+        MaxSteps = 4, LearningRate = learningRate, WarmupSteps = 1, CheckpointDirectory = dir, CheckpointEvery = 2, Seed = 3,
+        Fingerprint = new Dictionary<string, string> { ["data"] = "abc123" },
+    };
+
+    /// <summary>A checkpoints folder holding step 2 of a short run.</summary>
+    private static (string Dir, string Step) TrainTwoSteps(IReadOnlyList<TrainingBatch> batches)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"parley-ckpt-{Guid.NewGuid():N}");
+        using var model = QLoraModel();
+        using var trainer = new LoraTrainer(model, CheckpointOptions(dir));
+        trainer.Train(batches, stopAfterStep: 2);
+        return (dir, Path.Combine(dir, "step-000002"));
+    }
+
+    [TestCase("trainable.safetensors", "flip")]
+    [TestCase("optimizer.bin", "truncate")]
+    [TestCase("trainer_state.json", "delete")]
+    public void A_damaged_checkpoint_is_refused_naming_the_file(string file, string damage)
+    {
+        var batches = YodaData.Batches(Tokenizer(), YodaData.Pairs().Take(16), rowsPerBatch: 4);
+        var (dir, step) = TrainTwoSteps(batches);
+        try
+        {
+            string path = Path.Combine(step, file);
+            byte[] bytes = File.ReadAllBytes(path);
+            switch (damage)
+            {
+                case "flip": bytes[^3] ^= 0x10; File.WriteAllBytes(path, bytes); break;
+                case "truncate": File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]); break;
+                default: File.Delete(path); break;
+            }
+
+            using var model = QLoraModel();
+            using var trainer = new LoraTrainer(model, CheckpointOptions(dir));
+            var e = Assert.Throws<CheckpointException>(() => trainer.TryResume())!;
+            Assert.That(e.Field, Is.EqualTo(file));
+            Assert.That(e.Message, Does.StartWith(path + ": ").And.Contain(damage == "delete" ? "is missing from the checkpoint" : "is damaged: its SHA-256 is"));
+            Assert.That(UserErrors.IsUserError(e), Is.True);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
+    public void A_checkpoint_of_another_run_is_refused_naming_the_setting_unless_forced()
+    {
+        var batches = YodaData.Batches(Tokenizer(), YodaData.Pairs().Take(16), rowsPerBatch: 4);
+        var (dir, step) = TrainTwoSteps(batches);
+        try
+        {
+            using (var model = QLoraModel())
+            using (var trainer = new LoraTrainer(model, CheckpointOptions(dir, learningRate: 1e-3)))
+            {
+                var e = Assert.Throws<CheckpointException>(() => trainer.TryResume())!;
+                Assert.That(e.Field, Is.EqualTo("learning_rate"));
+                Assert.That(e.Message, Does.Contain($"{step}: written by a run with learning_rate = 0.005, but this run has learning_rate = 0.001; resuming would continue a different run."));
+            }
+
+            using (var model = QLoraModel())
+            using (var trainer = new LoraTrainer(model, CheckpointOptions(dir) with { Fingerprint = new Dictionary<string, string> { ["data"] = "other" } }))
+            {
+                var e = Assert.Throws<CheckpointException>(() => trainer.TryResume())!;
+                Assert.That(e.Field, Is.EqualTo("data"));
+            }
+
+            using (var model = QLoraModel())
+            using (var trainer = new LoraTrainer(model, CheckpointOptions(dir, learningRate: 1e-3) with { ForceResume = true }))
+            {
+                Assert.That(trainer.TryResume(), Is.True);
+                Assert.That(trainer.Step, Is.EqualTo(2));
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
         }
     }
 

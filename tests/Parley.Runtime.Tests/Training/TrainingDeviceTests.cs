@@ -20,12 +20,12 @@ public class TrainingDeviceTests
             Assert.That(TrainingDevice.Resolve("cuda").type, Is.EqualTo(TorchSharp.DeviceType.CUDA));
             return;
         }
-        Assert.That(() => TrainingDevice.Resolve("cuda"), Throws.InvalidOperationException.With.Message.Contains("TorchSharp-cuda-linux"));
+        Assert.That(() => TrainingDevice.Resolve("cuda"), Throws.TypeOf<ConfigException>().With.Message.Contains("TorchSharp-cuda-linux"));
     }
 
     [Test]
     public void Unknown_devices_are_rejected()
     {
-        Assert.That(() => TrainingDevice.Resolve("tpu"), Throws.ArgumentException.With.Message.Contains("cpu, cuda"));
+        Assert.That(() => TrainingDevice.Resolve("tpu"), Throws.TypeOf<ConfigException>().With.Message.Contains("cpu, cuda"));
     }
 }

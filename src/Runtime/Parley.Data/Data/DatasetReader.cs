@@ -12,7 +12,7 @@ public static class DatasetReader
 {
     /// <summary>Creates the reader for <paramref name="path"/>; nothing is read until it is enumerated.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="NotSupportedException">The extension is not a supported format.</exception>
+    /// <exception cref="DatasetException">The extension is not a supported format.</exception>
     public static IDatasetReader Open(string path, DatasetReadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -22,8 +22,8 @@ public static class DatasetReader
             ".jsonl" or ".ndjson" or ".json" => new JsonlDatasetReader(path, options),
             ".csv" => new CsvDatasetReader(path, options),
             ".parquet" => new ParquetDatasetReader(path, options),
-            var other => throw new NotSupportedException(
-                $"'{path}': files ending '{other}' are not supported; use JSON Lines (.jsonl), CSV (.csv) or Parquet (.parquet)."),
+            var other => throw new DatasetFileException(path,
+                $"files ending '{(other.Length == 0 ? "(no extension)" : other)}' are not a dataset format Parley reads; save it as JSON Lines (.jsonl), CSV (.csv) or Parquet (.parquet)."),
         };
     }
 }

@@ -8,7 +8,7 @@ namespace Parley.Data;
 /// <summary>
 /// Reads Parquet (HF <c>datasets</c> exports) with Parquet.Net, one row group at a time, so memory is bounded by the
 /// largest row group, not the file. Nested <c>messages</c>/<c>conversations</c> (list of structs) are supported.
-/// For Parquet, <see cref="DatasetExample.Line"/> and <see cref="DatasetException.Line"/> are the 1-based row number.
+/// For Parquet, <see cref="DatasetExample.Line"/> and <see cref="ParleyException.Line"/> are the 1-based row number.
 /// </summary>
 /// <remarks>Parquet.Net is asynchronous; this enumerator waits on it, so enumerate from a thread-pool thread, not a UI thread.</remarks>
 /// <example><code>

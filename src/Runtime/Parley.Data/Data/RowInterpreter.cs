@@ -75,8 +75,21 @@ internal sealed class RowInterpreter
             throw Error(line, row, name, $"The field '{name}' is missing (this file's rows are {Format switch { DatasetFormat.Auto => "detected from the first row", var f => f.ToString() }}).");
         }
         return value.ValueKind == JsonValueKind.String
-            ? value.GetString()!
+            ? Text(value, line, row, name)
             : throw Error(line, row, name, $"The field must be a string; it is {Describe(value)}.");
+    }
+
+    /// <summary>A JSON string as .NET text; an escaped lone surrogate (<c>"\ud800"</c>) is no text and names its field.</summary>
+    private string Text(JsonElement value, long line, long row, string field)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw Error(line, row, field, "The string holds an unpaired UTF-16 surrogate escape (e.g. \"\\ud800\" without its low half), which is not text. Remove it or write the whole character.", e);
+        }
     }
 
     private ChatMessage[] Messages(Dictionary<string, JsonElement> fields, long line, long row)
@@ -106,7 +119,7 @@ internal sealed class RowInterpreter
             {
                 throw Error(line, row, $"{at}.{roleKey}", $"The message's '{roleKey}' is missing or not a string.");
             }
-            string roleName = role.GetString()!;
+            string roleName = Text(role, line, row, $"{at}.{roleKey}");
             if (!_options.Roles.TryGetValue(roleName, out var mapped))
             {
                 throw Error(line, row, $"{at}.{roleKey}",
@@ -117,7 +130,7 @@ internal sealed class RowInterpreter
             {
                 content = text.ValueKind switch
                 {
-                    JsonValueKind.String => text.GetString(),
+                    JsonValueKind.String => Text(text, line, row, $"{at}.{contentKey}"),
                     JsonValueKind.Null => null,
                     _ => throw Error(line, row, $"{at}.{contentKey}", $"The message's '{contentKey}' must be a string or null; it is {Describe(text)} (multimodal content parts are not supported)."),
                 };

@@ -20,7 +20,10 @@ public enum PackingStrategy
 /// <example><code>var options = new PackingOptions { SeqLength = 2048, Strategy = PackingStrategy.BfdSplit };</code></example>
 public sealed record PackingOptions
 {
-    /// <summary>Tokens per packed row (TRL <c>max_length</c>); must be positive.</summary>
+    /// <summary>The largest <see cref="SeqLength"/>: 2^20 tokens. Planning costs memory in proportion to it, and no model trains on longer rows.</summary>
+    public const int MaxSeqLength = 1 << 20;
+
+    /// <summary>Tokens per packed row (TRL <c>max_length</c>); between 1 and <see cref="MaxSeqLength"/>.</summary>
     public int SeqLength { get; init; }
 
     /// <summary>The strategy; <see cref="PackingStrategy.Bfd"/> by default, as in TRL.</summary>
@@ -39,7 +42,7 @@ public sealed record PackingOptions
     /// <exception cref="ArgumentException">A value is out of range or does not apply to the strategy.</exception>
     public void Validate()
     {
-        if (SeqLength <= 0) throw new ArgumentException($"SeqLength must be positive; got {SeqLength}.", nameof(SeqLength));
+        if (SeqLength <= 0 || SeqLength > MaxSeqLength) throw new ArgumentException($"SeqLength must be between 1 and {MaxSeqLength}; got {SeqLength}.", nameof(SeqLength));
         if (Strategy != PackingStrategy.Wrapped && (Separator || DropIncompleteTail))
         {
             throw new ArgumentException($"Separator and DropIncompleteTail apply to the Wrapped strategy only; {Strategy} keeps sequences whole and records their lengths instead.", nameof(Strategy));

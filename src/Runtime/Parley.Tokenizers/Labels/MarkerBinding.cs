@@ -141,7 +141,7 @@ public static class MarkerBinding
 /// try { MarkerBinding.Resolve(llama2, "### Assistant:", row); }
 /// catch (MarkerBindingException e) { ids = e.InContextIds; }
 /// </code></example>
-public sealed class MarkerBindingException : Exception
+public sealed class MarkerBindingException : ParleyException
 {
     /// <summary>Creates the exception.</summary>
     public MarkerBindingException(string marker, int[] aloneIds, int[] inContextIds, string context, bool straddles)

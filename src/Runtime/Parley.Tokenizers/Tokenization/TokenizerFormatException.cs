@@ -8,7 +8,7 @@ namespace Parley.Tokenization;
 /// try { var tok = ParleyTokenizer.FromTokenizerJson("tokenizer.json"); }
 /// catch (TokenizerFormatException e) { Console.Error.WriteLine($"{e.FileName}: {e.Field}: {e.Message}"); }
 /// </code></example>
-public sealed class TokenizerFormatException : Exception
+public sealed class TokenizerFormatException : ParleyException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="fileName">The file that was read (a path, or a description such as <c>"(stream)"</c>).</param>
@@ -16,15 +16,11 @@ public sealed class TokenizerFormatException : Exception
     /// <param name="problem">What was wrong and what to do about it.</param>
     /// <param name="inner">The underlying error, if any.</param>
     public TokenizerFormatException(string fileName, string field, string problem, Exception? inner = null)
-        : base($"{fileName}: {field}: {problem}", inner)
+        : base($"{fileName}: {field}: {problem}", null, fileName, 0, field, inner)
     {
         FileName = fileName;
-        Field = field;
     }
 
     /// <summary>The file that was read.</summary>
     public string FileName { get; }
-
-    /// <summary>The field at fault.</summary>
-    public string Field { get; }
 }

@@ -8,7 +8,7 @@ namespace Parley.Tokenization;
 /// try { TokenizerRules.Apply(tok, new TokenizerSetupOptions { EmbeddingSize = 50272 }); }
 /// catch (TokenizerRuleException e) { Console.Error.WriteLine($"{e.Rule}: {e.Message}"); }
 /// </code></example>
-public sealed class TokenizerRuleException : Exception
+public sealed class TokenizerRuleException : ParleyException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="rule">The rule broken, e.g. <c>"PAD must differ from EOS"</c>.</param>

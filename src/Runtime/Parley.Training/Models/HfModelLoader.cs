@@ -29,8 +29,25 @@ public static class HfModelLoader
         {
             throw new FileNotFoundException($"{configPath} not found; a Hugging Face model folder needs config.json next to its safetensors.", configPath);
         }
+        try
+        {
+            return LoadChecked(directory, configPath, device);
+        }
+        catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or KeyNotFoundException or FormatException
+            or EndOfStreamException or InvalidOperationException or ArgumentException or NotSupportedException)
+        {
+            throw new ModelFormatException(directory, e.Message, e);
+        }
+    }
+
+    private static CausalLanguageModel LoadChecked(string directory, string configPath, Device? device)
+    {
         var configText = File.ReadAllText(configPath);
         var modelType = ModelType(configText);
+        if (modelType is null)
+        {
+            throw new InvalidDataException($"{configPath}: no \"model_type\"; Parley loads llama, mistral, qwen2, phi3 and opt models (set the field to the architecture the weights are for).");
+        }
         if (modelType == "opt")
         {
             var optConfig = OptConfig.FromHfConfigJson(configText);

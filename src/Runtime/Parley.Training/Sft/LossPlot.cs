@@ -55,6 +55,6 @@ public static class LossPlot
         svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{width - 180}\" y=\"{top + 10}\" fill=\"#1f77b4\">— train loss</text>");
         svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{width - 180}\" y=\"{top + 26}\" fill=\"#d62728\">● eval loss</text>");
         svg.AppendLine("</svg>");
-        File.WriteAllText(path, svg.ToString());
+        AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(svg.ToString())));
     }
 }

@@ -88,17 +88,27 @@ public sealed record SftOptions
     /// <summary>The loss plot's title.</summary>
     public string PlotTitle { get; init; } = "QLoRA: loss per step";
 
+    /// <summary>Throw on a bad data row (default) or skip and count it.</summary>
+    public BadRowPolicy BadRows { get; init; } = BadRowPolicy.Throw;
+
+    /// <summary>Resume from a checkpoint even when it was written by a run with other settings (its fingerprint differs).</summary>
+    public bool ForceResume { get; init; }
+
     /// <summary>Checks the values.</summary>
-    /// <exception cref="ArgumentException">A value is out of range.</exception>
+    /// <exception cref="ConfigException">A value is out of range; <see cref="ParleyException.Field"/> names it as the config does.</exception>
     /// <example><code>options.Validate();</code></example>
     public void Validate()
     {
-        if (Steps < 1) throw new ArgumentException($"steps {Steps}: must be at least 1.");
-        if (SeqLength < 1) throw new ArgumentException($"seq_length {SeqLength}: must be at least 1.");
-        if (BatchRows < 1) throw new ArgumentException($"batch_rows {BatchRows}: must be at least 1.");
-        if (!(LearningRate > 0)) throw new ArgumentException($"learning_rate {LearningRate}: must be positive.");
-        if (!(EvalFraction > 0 && EvalFraction < 1)) throw new ArgumentException($"eval_fraction {EvalFraction}: must be between 0 and 1.");
-        if (CheckpointEvery < 0) throw new ArgumentException($"checkpoint_every {CheckpointEvery}: must not be negative.");
-        if (StopAfterStep is < 1) throw new ArgumentException($"stop_after_step {StopAfterStep}: must be at least 1.");
+        if (Steps < 1) throw Bad("steps", $"{Steps}: must be at least 1.");
+        if (SeqLength < 1 || SeqLength > Packing.PackingOptions.MaxSeqLength) throw Bad("seq_length", $"{SeqLength}: must be between 1 and {Packing.PackingOptions.MaxSeqLength}.");
+        if (BatchRows < 1) throw Bad("batch_rows", $"{BatchRows}: must be at least 1.");
+        if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw Bad("learning_rate", $"{LearningRate}: must be a positive number.");
+        if (!(EvalFraction > 0 && EvalFraction < 1)) throw Bad("eval_fraction", $"{EvalFraction}: must be between 0 and 1.");
+        if (CheckpointEvery < 0) throw Bad("checkpoint_every", $"{CheckpointEvery}: must not be negative.");
+        if (StopAfterStep is < 1) throw Bad("stop_after_step", $"{StopAfterStep}: must be at least 1.");
+        if (MaxNewTokens < 0) throw Bad("max_new_tokens", $"{MaxNewTokens}: must not be negative (0 skips the before/after generations).");
+        if (GenerationPrompts < 0) throw Bad("generation_prompts", $"{GenerationPrompts}: must not be negative.");
     }
+
+    private static ConfigException Bad(string field, string problem) => new(null, field, problem);
 }

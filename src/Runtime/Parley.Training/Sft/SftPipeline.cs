@@ -38,9 +38,11 @@ public sealed class SftPipeline(IChatTemplate template, SftOptions options, ISft
 
     /// <summary>Runs the pipeline.</summary>
     /// <returns>What the run produced.</returns>
-    /// <exception cref="ArgumentException">An option is out of range.</exception>
-    /// <exception cref="InvalidDataException">Too few usable rows, or a checkpoint that does not match.</exception>
+    /// <exception cref="ConfigException">An option is out of range, or the device is not available.</exception>
+    /// <exception cref="DatasetFileException">Too few usable rows, or no row with a trained token.</exception>
     /// <exception cref="DatasetException">A bad row in the data.</exception>
+    /// <exception cref="CheckpointException">A checkpoint is damaged or was written by a run with other settings.</exception>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; no adapter is written (the last checkpoint stays).</exception>
     /// <example><code>SftResult result = pipeline.Run();</code></example>
     public SftResult Run()
     {
@@ -50,17 +52,24 @@ public sealed class SftPipeline(IChatTemplate template, SftOptions options, ISft
         options.Validate();
         var clock = Stopwatch.StartNew();
         Directory.CreateDirectory(options.Output);
+        DeleteOrphans(options.Output);
         // A tiny model gains nothing from intra-op threads and loses much when cores are shared; a real one uses them all.
         torch.set_num_threads(options.Model is null ? 1 : Math.Max(1, Environment.ProcessorCount));
         Device device = TrainingDevice.Resolve(options.Device);
+        if (options.Device.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase))
+        {
+            reporter.Step("device", device.type == DeviceType.CUDA ? "auto: CUDA is available, training on cuda:0" : "auto: CUDA is not available, training on the CPU");
+        }
 
-        // 1. Data, with the column mapping applied while reading.
-        var reader = DatasetReader.Open(options.Data, new DatasetReadOptions { Columns = options.Columns });
-        List<DatasetExample> rows = [.. reader];
-        reporter.Step("data", $"{rows.Count} rows from {Path.GetFileName(options.Data)}{options.DataNote}; {reader.Report.Skipped} bad rows skipped");
+        // 1. Data, with the column mapping applied while reading; empty conversations are skipped and counted.
+        var reader = DatasetReader.Open(options.Data, new DatasetReadOptions { Columns = options.Columns, BadRows = options.BadRows });
+        var tally = new RowTally();
+        List<DatasetExample> rows = [.. reader.Where(r => !tally.Empty(r.Messages))];
+        tally.Bad = reader.Report.Skipped;
+        reporter.Step("data", $"{rows.Count} rows from {Path.GetFileName(options.Data)}{options.DataNote}; {reader.Report.Skipped} bad rows skipped{(tally.EmptyConversations > 0 ? $", {tally.EmptyConversations} empty conversations skipped" : "")}");
         if (rows.Count < options.GenerationPrompts + 2)
         {
-            throw new InvalidDataException($"{options.Data}: {rows.Count} usable rows; training needs at least {options.GenerationPrompts + 2}.");
+            throw new DatasetFileException(options.Data, $"{rows.Count} usable rows; training needs at least {options.GenerationPrompts + 2} (generation_prompts + 2).");
         }
 
         var shuffled = rows.ToList();
@@ -88,8 +97,10 @@ public sealed class SftPipeline(IChatTemplate template, SftOptions options, ISft
         TokenizerSetupResult setup = TokenizerRules.Apply(tokenizer, new TokenizerSetupOptions
         {
             EmbeddingSize = model.VocabSize,
-            SpecialTokens = info.SpecialTokens,
+            // Every special token the template writes (its <|end|> too, not only BOS/EOS), so none is trained as pieces.
+            SpecialTokens = TemplateTokenFit.TokensOf(info),
         });
+        TemplateTokenFit.Require(info, tokenizer);
         reporter.Step("tokenizer", $"{tokenizerName}: {string.Join("; ", setup.Decisions)}");
         if (setup.ResizeTo is int resizeTo)
         {
@@ -110,10 +121,17 @@ public sealed class SftPipeline(IChatTemplate template, SftOptions options, ISft
         reporter.Labels($"{example.Ids.Length} tokens, {example.TrainedTokens} trained",
             example.Ids.Select((id, i) => (Visible(tokenizer.Decode([id])), example.Labels[i] != LabelIds.Ignore)).ToList());
 
-        // 5. Encode everything, then pack with best-fit decreasing.
-        var trainSet = train.Select(encoder.Encode).ToList();
-        var evalSet = eval.Select(encoder.Encode).ToList();
-        int seqLength = Math.Max(options.SeqLength, trainSet.Max(e => e.Ids.Length));
+        // 5. Encode everything (rows with no trained token, before or after the cut to seq_length, are skipped and
+        // counted), then pack with best-fit decreasing. seq_length is a cap: a longer row is truncated, never the batch widened.
+        int seqLength = options.SeqLength;
+        List<EncodedConversation> trainSet = Encode(train, encoder, tally, seqLength);
+        tally.RequireTrainedRows(options.Data, info.Name);
+        List<EncodedConversation> evalSet = Encode(eval, encoder, new RowTally(), seqLength);
+        reporter.Step("rows", $"train split: {tally}");
+        if (evalSet.Count == 0)
+        {
+            throw new DatasetFileException(options.Data, "no evaluation row has a trained token; raise eval_fraction or check the rows' answers.");
+        }
         var (trainBatches, packedFill) = Pack(trainSet, seqLength);
         var (evalBatches, _) = Pack(evalSet, seqLength);
         double paddedFill = PaddedFill(trainSet.Select(e => e.Ids.Length).ToArray(), batchSize: 8);
@@ -145,6 +163,8 @@ public sealed class SftPipeline(IChatTemplate template, SftOptions options, ISft
             Seed = options.Seed,
             CheckpointDirectory = options.CheckpointEvery > 0 ? checkpoints : null,
             CheckpointEvery = options.CheckpointEvery,
+            Fingerprint = Fingerprint(tokenizerName, modelName),
+            ForceResume = options.ForceResume,
         });
         int resumedFrom = 0;
         if (options.CheckpointEvery > 0 && options.Resume && trainer.TryResume())
@@ -154,22 +174,28 @@ public sealed class SftPipeline(IChatTemplate template, SftOptions options, ISft
         }
 
         int lastStep = Math.Min(options.Steps, options.StopAfterStep ?? options.Steps);
-        double evalBefore = trainer.Evaluate(evalBatches);
-        var evalLoss = new List<(int Step, double Loss)> { (trainer.Step, evalBefore) };
+        // Evaluations at fixed steps (every quarter of the run, and its last step), recorded in the checkpoints, so a
+        // resumed run logs the same eval losses as one never stopped.
         int evalEvery = Math.Max(1, options.Steps / 4);
+        bool EvalPoint(int step) => step % evalEvery == 0 || step == options.Steps;
+        double evalBefore = trainer.Evaluate(evalBatches);
+        if (EvalPoint(trainer.Step)) trainer.RecordEvaluation(trainer.Step, evalBefore);
         reporter.Training(trainer.Step, lastStep, onStep =>
         {
             while (trainer.Step < lastStep)
             {
-                trainer.Train(trainBatches, onStep, stopAfterStep: Math.Min(lastStep, trainer.Step + evalEvery));
-                evalLoss.Add((trainer.Step, trainer.Evaluate(evalBatches)));
+                int next = Math.Min(Math.Min(lastStep, options.Steps), (trainer.Step / evalEvery + 1) * evalEvery);
+                trainer.Train(trainBatches, onStep, stopAfterStep: next);
+                if (EvalPoint(trainer.Step)) trainer.RecordEvaluation(trainer.Step, trainer.Evaluate(evalBatches));
             }
         });
+        var evalLoss = trainer.Evaluations.Select(e => (Step: e.Key, Loss: e.Value)).ToList();
+        if (evalLoss.Count == 0 || evalLoss[^1].Step != trainer.Step) evalLoss.Add((trainer.Step, trainer.Evaluate(evalBatches)));
         var trainLoss = trainer.Losses.Select((loss, i) => (Step: i + 1, Loss: loss)).ToList();
         double evalAfter = evalLoss[^1].Loss;
         reporter.Step("training", resumedFrom >= lastStep
             ? $"no steps left: the checkpoint is at step {resumedFrom} of {options.Steps}; eval loss {evalAfter:F3}"
-            : $"steps {resumedFrom + 1}–{trainer.Step} of {options.Steps}: train loss {Average(trainLoss.Skip(resumedFrom).Take(10)):F3} → {Average(trainLoss.Skip(resumedFrom).TakeLast(10)):F3}, eval loss {evalBefore:F3} → {evalAfter:F3}");
+            : $"steps {resumedFrom + 1}–{trainer.Step} of {options.Steps}: train loss (mean of the first and the last 10 steps) {Average(trainLoss.Skip(resumedFrom).Take(10)):F3} → {Average(trainLoss.Skip(resumedFrom).TakeLast(10)):F3}, eval loss (token-weighted over {eval.Count} held-out rows) {evalBefore:F3} → {evalAfter:F3}");
 
         // 7. Before and after, on prompts the model never trained on.
         string[] after = prompts.Select(p => Generate(model, tokenizer, p, eos)).ToArray();
@@ -180,15 +206,96 @@ public sealed class SftPipeline(IChatTemplate template, SftOptions options, ISft
 
         // 8. The adapter as PEFT files, the loss plot, and the log.
         string adapterDirectory = Path.Combine(options.Output, "adapter");
+        RequireFiniteWeights(model, trainer.Step);
         PeftAdapter.Save(model, adapterDirectory, lora, options.Model is null ? TinyModelName : Path.GetFileName(options.Model.TrimEnd('/')));
         string plotPath = Path.Combine(options.Output, "loss.svg");
         LossPlot.Write(plotPath, trainLoss, evalLoss, options.PlotTitle);
         string logPath = Path.Combine(options.Output, "train_log.jsonl");
-        File.WriteAllLines(logPath, trainLoss.Select(p => JsonSerializer.Serialize(new { step = p.Step, loss = p.Loss })));
+        var evalAt = evalLoss.ToDictionary(p => p.Step, p => p.Loss);
+        AtomicFile.Write(logPath, stream =>
+        {
+            using var writer = new StreamWriter(stream, leaveOpen: true);
+            foreach (var (step, loss) in trainLoss)
+            {
+                double lr = options.LearningRate * LearningRateSchedule.Factor(LearningRateScheduleKind.Cosine, step - 1, Math.Max(1, options.Steps / 10), options.Steps);
+                writer.WriteLine(evalAt.TryGetValue(step, out double e)
+                    ? JsonSerializer.Serialize(new { step, loss, learning_rate = lr, eval_loss = e })
+                    : JsonSerializer.Serialize(new { step, loss, learning_rate = lr }));
+            }
+        });
         reporter.Step("saved", $"{adapterDirectory}/adapter_config.json + adapter_model.safetensors (PEFT), {plotPath}, {Path.GetFileName(logPath)} — {clock.Elapsed.TotalSeconds:F0} s in all");
 
         return new SftResult(train.Count, eval.Count, packedFill, paddedFill, evalBefore, evalAfter, trainLoss, evalLoss, resumedFrom, trainer.Step,
             prompts.Select((p, i) => (p, before[i], after[i])).ToList(), adapterDirectory, plotPath, logPath);
+    }
+
+    /// <summary>Temporary files a killed run left beside its outputs (the checkpoints folder cleans its own).</summary>
+    private static void DeleteOrphans(string output)
+    {
+        foreach (string folder in new[] { output, Path.Combine(output, "adapter") })
+        {
+            if (!Directory.Exists(folder)) continue;
+            foreach (string file in Directory.EnumerateFiles(folder, "*.tmp")) File.Delete(file);
+        }
+    }
+
+    private static List<EncodedConversation> Encode(List<DatasetExample> rows, ConversationEncoder encoder, RowTally tally, int seqLength)
+    {
+        var kept = new List<EncodedConversation>(rows.Count);
+        foreach (DatasetExample row in rows)
+        {
+            EncodedConversation encoded = encoder.Encode(row);
+            if (!tally.Keep(encoded)) continue;
+            if (tally.Truncate(encoded.Ids, encoded.Labels, seqLength) is not { } cut) continue;
+            kept.Add(cut.Ids.Length == encoded.Ids.Length ? encoded : encoded with { Ids = cut.Ids, Labels = cut.Labels, Offsets = encoded.Offsets[..cut.Ids.Length] });
+        }
+
+        return kept;
+    }
+
+    /// <summary>What determines the run besides the trainer's own settings: a checkpoint from another run is refused by these names.</summary>
+    private Dictionary<string, string> Fingerprint(string tokenizerName, string modelName)
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        return new Dictionary<string, string>
+        {
+            ["template"] = TemplateFingerprint(),
+            ["tokenizer"] = options.Tokenizer is { } t && File.Exists(t) ? CheckpointStore.HashFile(t) : tokenizerName,
+            ["data"] = CheckpointStore.HashFile(options.Data) + (options.DataNote ?? ""),
+            ["model"] = options.Model is { } m && File.Exists(m) ? CheckpointStore.HashFile(m) : options.Model ?? modelName,
+            ["seq_length"] = options.SeqLength.ToString(c),
+            ["batch_rows"] = options.BatchRows.ToString(c),
+            ["eval_fraction"] = options.EvalFraction.ToString("R", c),
+            ["lora"] = $"r={options.Lora.R} alpha={options.Lora.Alpha} dropout={options.Lora.Dropout} rslora={options.Lora.UseRsLora} modules={string.Join(",", options.Lora.TargetModules)}",
+            ["nf4"] = $"block={options.Nf4.BlockSize} double={options.Nf4.DoubleQuant}",
+        };
+    }
+
+    private string TemplateFingerprint()
+    {
+        ChatMessage[] probe = [ChatMessage.System("s"), ChatMessage.User("u"), ChatMessage.Assistant("a")];
+        string text;
+        try
+        {
+            text = template.Format(probe);
+        }
+        catch (TemplateException)
+        {
+            text = template.Format(probe.AsSpan(1));
+        }
+
+        return $"{template.Info.Name}:{CheckpointStore.Hash(text)[..16]}";
+    }
+
+    /// <summary>A run whose weights went NaN or infinite must not leave an adapter that looks trained.</summary>
+    private static void RequireFiniteWeights(CausalLanguageModel model, int step)
+    {
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            if (!parameter.requires_grad) continue;
+            using var finite = parameter.isfinite().all();
+            if (!finite.item<bool>()) throw new TrainingDivergedException(step, $"adapter weight {name}", double.NaN);
+        }
     }
 
     private ParleyTokenizer LoadTokenizer(out string name)
@@ -218,7 +325,15 @@ public sealed class SftPipeline(IChatTemplate template, SftOptions options, ISft
         if (options.Model is { } path)
         {
             name = Path.GetFileName(path.TrimEnd('/'));
-            return path.EndsWith(".bin", StringComparison.OrdinalIgnoreCase) ? Llama2cLoader.Load(path, device) : HfModelLoader.Load(path, device);
+            if (!path.EndsWith(".bin", StringComparison.OrdinalIgnoreCase)) return HfModelLoader.Load(path, device);
+            try
+            {
+                return Llama2cLoader.Load(path, device);
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException)
+            {
+                throw new ModelFormatException(path, e.Message, e);
+            }
         }
 
         // OPT-350m's embedding has 50,272 rows; with another tokenizer, round its size up to a multiple of 64.

@@ -70,7 +70,7 @@ public sealed class JinjaTemplate : IChatTemplate
     /// <param name="options">Name, special tokens and limits; <see cref="JinjaTemplateOptions.Default"/> when null.</param>
     /// <exception cref="TemplateException">
     /// The template does not parse, uses a filter, test or feature Parley does not support, or nests deeper than
-    /// <see cref="JinjaLimits.MaxNesting"/>; the message gives the line and column (<see cref="TemplateException.Line"/>).
+    /// <see cref="JinjaLimits.MaxNesting"/>; the message gives the line and column (<see cref="ParleyException.Line"/>).
     /// </exception>
     public static JinjaTemplate Parse(string template, JinjaTemplateOptions? options = null)
     {
