@@ -32,7 +32,7 @@ import os
 import torch
 import torch.nn.functional as F
 
-from opt_reference import attention_bias, fmt, write_safetensors
+from opt_reference import attention_bias, fmt, write_safetensors  # noqa: F401 (fmt is used by bnb4bit_reference)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "tests", "Parley.Runtime.Tests", "Training", "Data")

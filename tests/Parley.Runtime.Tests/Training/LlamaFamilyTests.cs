@@ -142,6 +142,7 @@ public class SftPipelineLlamaFamilyTests
         yield return new TestCaseData("qwen3", Qwen3.Instance, Fixtures.Path("tokenizers", "qwen3", "tokenizer.json")).SetName("Qwen3 with the Qwen3 template and tokenizer");
         yield return new TestCaseData("gemma3", Gemma3.Instance, null).SetName("Gemma3 with the Gemma3 template");
         yield return new TestCaseData("llama3", Llama31.Instance, null).SetName("Llama3 rope scaling with the Llama31 template");
+        yield return new TestCaseData("qwen3-tiny-bnb-nf4", Qwen3.Instance, Fixtures.Path("tokenizers", "qwen3", "tokenizer.json")).SetName("A bnb-4bit Qwen3 checkpoint with the Qwen3 template");
     }
 
     [TestCaseSource(nameof(Families))]
@@ -156,7 +157,7 @@ public class SftPipelineLlamaFamilyTests
             {
                 Data = data,
                 Columns = new ColumnMapping().Rename("sentence", "prompt").Rename("translation_extra", "completion").Drop("translation"),
-                Model = ReferenceLogits.Folder($"{family}-tiny"),
+                Model = ReferenceLogits.Folder(family.Contains("-tiny", StringComparison.Ordinal) ? family : $"{family}-tiny"),
                 Tokenizer = tokenizer,
                 Steps = 2, SeqLength = 64, GenerationPrompts = 1, MaxNewTokens = 2, Output = Path.Combine(folder, "out"),
             };
