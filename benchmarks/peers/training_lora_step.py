@@ -14,6 +14,7 @@ import os
 # Debian's PyTorch multiplies in OpenBLAS, which ignores torch.set_num_threads() unless told before it loads.
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
+# (benchmarks/peers/training_race.py also fixes OpenBLAS's kernel choice, OPENBLAS_CORETYPE, and reports cpu/wall.)
 
 import resource
 import struct

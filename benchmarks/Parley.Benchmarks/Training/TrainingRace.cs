@@ -10,7 +10,7 @@ namespace Parley.Benchmarks.Training;
 /// <summary>
 /// Optimizer steps timed side by side with <c>benchmarks/peers/training_race.py</c>, one model/mode/thread count per
 /// process (peak RSS only grows within a process):
-/// <c>dotnet run -c Release --project benchmarks/Parley.Benchmarks -- training-race llama29m|stories260K full-fp32|lora-fp32|nf4-lora THREADS [STEPS]</c>.
+/// <c>dotnet run -c Release --project benchmarks/Parley.Benchmarks -- training-race llama29m|stories260K full-fp32|lora-fp32|nf4-lora THREADS [STEPS [DEVICE]]</c>.
 /// llama29m is a random Llama of 29.5M parameters (dim 512, 8 layers, 8 heads, SwiGLU 1376, vocab 8192, tied head)
 /// on batches of 4 x 256 tokens; stories260K is llama2.c's model on 8 x 64. Each step is forward, backward, clipping at
 /// 1.0 and AdamW; LoRA is r=16, alpha=32, dropout 0.05 on all seven projections. Reports the median and minimum step
@@ -18,20 +18,21 @@ namespace Parley.Benchmarks.Training;
 /// </summary>
 internal static class TrainingRace
 {
-    public static void Run(string modelName, string mode, int threads, int steps)
+    public static void Run(string modelName, string mode, int threads, int steps, string deviceName = "cpu")
     {
+        var device = TrainingDevice.Resolve(deviceName);
         set_num_threads(threads);
         manual_seed(0);
         LlamaForCausalLM model;
         int rows, columns;
         if (modelName == "stories260K")
         {
-            model = Llama2cLoader.Load(BenchmarkFixtures.Path("models", "stories260K", "stories260K.bin"));
+            model = Llama2cLoader.Load(BenchmarkFixtures.Path("models", "stories260K", "stories260K.bin"), device);
             (rows, columns) = (8, 64);
         }
         else if (modelName == "llama29m")
         {
-            model = new LlamaForCausalLM(Llama29M);
+            model = new LlamaForCausalLM(Llama29M, device);
             model.InitializeWeights();
             (rows, columns) = (4, 256);
         }
@@ -76,7 +77,7 @@ internal static class TrainingRace
         }
         wall.Sort();
         var median = wall[wall.Count / 2];
-        Console.WriteLine($"parley\t{modelName}\t{mode}\tthreads {threads}\tmedian {median * 1000:F0} ms\tmin {wall[0] * 1000:F0} ms\t" +
+        Console.WriteLine($"parley\t{device.type}\t{modelName}\t{mode}\tthreads {threads}\tmedian {median * 1000:F0} ms\tmin {wall[0] * 1000:F0} ms\t" +
                           $"{rows * columns / median:F0} tokens/s\tcpu/wall {cpu / wallTotal:F2}\tpeak RSS {PeakRssMiB()} MiB\ttrainable {trainable}\tloss {trainer.Losses[^1]:F4}");
         model.Dispose();
     }
