@@ -111,7 +111,7 @@ public sealed class LlamaAttention : nn.Module<Tensor, AttentionInputs, Tensor>,
             k = k.repeat_interleave(heads / kvHeads, dim: 1);
             v = v.repeat_interleave(heads / kvHeads, dim: 1);
         }
-        var attended = nn.functional.scaled_dot_product_attention(q, k, v, inputs.Mask);
+        var attended = nn.functional.scaled_dot_product_attention(q, k, v, inputs.Mask, is_casual: inputs.Mask is null);
         var merged = attended.transpose(1, 2).reshape(batch, length, heads * headDim);
         return o_proj.call(merged).MoveToOuterDisposeScope();
     }

@@ -76,7 +76,9 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor?, Tensor?, Tensor>
             hidden = hidden * embeddingScale;
         }
         var (cos, sin) = rotary.Angles(positions, hidden.dtype);
-        var inputs = new AttentionInputs(cos, sin, AttentionMask.Build(positions, paddingMask));
+        // without position_ids or padding every row is one causal sequence: no mask to build, read or differentiate
+        var plainCausal = positionIds is null && paddingMask is null;
+        var inputs = new AttentionInputs(cos, sin, plainCausal ? null : AttentionMask.Build(positions, paddingMask));
         AttentionInputs? local = null;
         if (localRotary is not null && Config.SlidingWindow is int window)
         {
