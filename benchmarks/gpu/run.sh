@@ -7,8 +7,8 @@
 #      fp32 base and NF4 + LoRA, 20 timed steps each after 2 warm-up steps (training-race ... cuda);
 #   2. the same on stories260K (batch 8 x 64);
 #   3. a QLoRA run of the Yoda sample (samples/Yoda, NF4 + LoRA, 200 steps) with its timing and final loss;
-# and writes every figure, the GPU's name and driver, and the versions to OUT_FILE. Separate build outputs
-# (artifacts under obj-cuda/bin-cuda) keep the CPU build of the checkout untouched.
+# and writes every figure, the GPU's name and driver, and the versions to OUT_FILE. The CUDA build goes to
+# artifacts/gpu/ (--artifacts-path), so the CPU build of the checkout stays untouched.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-benchmarks/gpu/results-$(hostname)-$(date -u +%Y%m%dT%H%MZ).txt}
@@ -22,17 +22,18 @@ fi
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | sed 's/^/# gpu: /' | tee -a "$out"
 log "# dotnet $(dotnet --version), git $(git rev-parse --short HEAD 2>/dev/null)"
 
-cuda_build() { # project -> dll path
+art=artifacts/gpu # under the ignored /artifacts/: the CPU build in bin/ and obj/ stays as it is
+cuda_build() { # project folder; output in $art/bin/<name>/release/
   local project=$1 name
   name=$(basename "$project")
-  dotnet build -c Release "$project/$name.csproj" -p:ParleyTorch=cuda \
-    -p:BaseIntermediateOutputPath=obj-cuda/ -p:OutputPath="bin-cuda/" > "/tmp/parley-gpu-build-$name.log" 2>&1 \
+  dotnet build -c Release "$project/$name.csproj" -p:ParleyTorch=cuda --artifacts-path "$art" \
+    > "/tmp/parley-gpu-build-$name.log" 2>&1 \
     || { log "build of $project failed: see /tmp/parley-gpu-build-$name.log"; tail -20 "/tmp/parley-gpu-build-$name.log" | tee -a "$out"; exit 3; }
 }
 cuda_build benchmarks/Parley.Benchmarks
 cuda_build samples/Yoda
-bench=benchmarks/Parley.Benchmarks/bin-cuda/Parley.Benchmarks.dll
-yoda=samples/Yoda/bin-cuda/Yoda.dll
+bench=$art/bin/Parley.Benchmarks/release/Parley.Benchmarks.dll
+yoda=$art/bin/Yoda/release/Yoda.dll
 
 log "## training race on cuda (median step, tokens/s at the median; cpu/wall and RSS are host-side)"
 for model in llama29m stories260K; do
