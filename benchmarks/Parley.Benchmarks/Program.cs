@@ -7,6 +7,15 @@ if (args is ["checkpoint-memory", var mode])
     return;
 }
 
+if (args is ["training-race", var raceModel, var raceMode, var raceThreads, ..])
+{
+    // one model/mode/thread count per process, timed beside benchmarks/peers/training_race.py
+    TrainingRace.Run(raceModel, raceMode, int.Parse(raceThreads, System.Globalization.CultureInfo.InvariantCulture),
+        args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 8,
+        args.Length > 5 ? args[5] : "cpu");
+    return;
+}
+
 if (args is ["--jinja-check"])
 {
     // Prints what the compiled Jinja workloads render, to compare with benchmarks/peers/jinja_*.

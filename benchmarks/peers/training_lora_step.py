@@ -5,11 +5,17 @@ Same model (llama2.c stories260K.bin, 5 layers, dim 64, GQA 8/4, SwiGLU 172, tie
 LoRA (r=16, alpha=32, dropout 0.05 on q,k,v,o,gate,up,down), AdamW, gradient clipping at 1.0. PyTorch on the CPU has
 no NF4 kernels without bitsandbytes, so the peer runs full fp32 and LoRA on an fp32 base.
 
-Usage: python3 benchmarks/peers/training_lora_step.py [path/to/stories260K.bin]   (Debian: apt-get install python3-torch)
+Usage: /usr/bin/python3 benchmarks/peers/training_lora_step.py [path/to/stories260K.bin]   (Debian: apt-get install python3-torch)
 Prints one line per mode: median and minimum ms per step with tokens/s, peak RSS.
 """
 import math
 import os
+
+# Debian's PyTorch multiplies in OpenBLAS, which ignores torch.set_num_threads() unless told before it loads.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+# (benchmarks/peers/training_race.py also fixes OpenBLAS's kernel choice, OPENBLAS_CORETYPE, and reports cpu/wall.)
+
 import resource
 import struct
 import sys

@@ -115,4 +115,49 @@ public class Nf4QuantizerTests
         Assert.That(() => Nf4Quantizer.Quantize([1f, 2f], [3]), Throws.ArgumentException.With.Message.Contains("shape [3]"));
         Assert.That(() => Nf4Quantizer.Quantize([1f, float.NaN], [2]), Throws.ArgumentException.With.Message.Contains("block 0"));
     }
+
+    /// <summary>The input of <c>benchmarks/peers/nf4_reference.py</c>: an integer LCG scaled per row, exact in float32.</summary>
+    internal static float[] LcgWeight(int rows, int cols, uint seed)
+    {
+        var x = seed;
+        var values = new float[rows * cols];
+        for (var i = 0; i < values.Length; i++)
+        {
+            x = unchecked(x * 1664525u + 1013904223u);
+            var u = (float)((x >> 8) / 16777216.0 - 0.5);
+            values[i] = u * (float)(0.01 * (1 + i / cols % 7));
+        }
+        return values;
+    }
+
+    private static JsonElement DoubleQuantCase()
+    {
+        var path = Path.Combine(TestContext.CurrentContext.TestDirectory, "Training", "Data", "nf4-double-quant-128x300.json");
+        return JsonDocument.Parse(File.ReadAllText(path)).RootElement.Clone();
+    }
+
+    [Test]
+    public void Float32_sums_follow_PyTorchs_cascade_order_bit_for_bit()
+    {
+        var weight = LcgWeight(128, 300, 20261130);
+        foreach (var sum in DoubleQuantCase().GetProperty("prefix_sums").EnumerateObject())
+        {
+            var n = int.Parse(sum.Name, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.That(BitConverter.SingleToUInt32Bits(TorchFloatSum.Sum(weight.AsSpan(0, n))),
+                Is.EqualTo(BitConverter.SingleToUInt32Bits((float)sum.Value.GetDouble())), $"sum of the first {n} values");
+        }
+    }
+
+    [Test]
+    public void Double_quant_over_600_blocks_takes_the_offset_PyTorch_computes()
+    {
+        var expected = DoubleQuantCase();
+        var q = Nf4Quantizer.Quantize(LcgWeight(128, 300, 20261130), [128, 300]).QuantizedAbsmax!;
+        var torchMean = (float)expected.GetProperty("offset_float32_mean").GetDouble();
+        var doubleMean = (float)expected.GetProperty("offset_double_rounded_once").GetDouble();
+        Assert.That(torchMean, Is.Not.EqualTo(doubleMean), "the case must tell the two means apart");
+        Assert.That(BitConverter.SingleToUInt32Bits(q.Offset), Is.EqualTo(BitConverter.SingleToUInt32Bits(torchMean)));
+        Assert.That(q.Codes.ToArray(), Is.EqualTo(Bytes(expected.GetProperty("absmax_codes"))));
+        Assert.That(Bits(q.Scales.ToArray()), Is.EqualTo(Bits(Floats(expected.GetProperty("absmax_scales")))));
+    }
 }

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Parley.Runtime.Tests.Training.Support;
 using Parley.Training;
 using Parley.Training.Lora;
 using Parley.Training.Models;
@@ -19,46 +19,12 @@ public class OptTests
 
     internal static OptForCausalLM LoadTiny(string name) => (OptForCausalLM)HfModelLoader.Load(TinyOpt(name));
 
-    private static long[] Flat(JsonElement rows) => rows.EnumerateArray().SelectMany(r => r.EnumerateArray().Select(x => x.GetInt64())).ToArray();
-
     [TestCase("prenorm")]
     [TestCase("postln")]
     public void Logits_match_the_PyTorch_reference_forward(string name)
     {
         using var model = LoadTiny(name);
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(TinyOpt(name), "expected.json")));
-        using var noGrad = no_grad();
-        double worst = 0;
-        foreach (var testCase in doc.RootElement.GetProperty("cases").EnumerateArray())
-        {
-            var shape = testCase.GetProperty("shape").EnumerateArray().Select(x => x.GetInt64()).ToArray();
-            long[] batch = [shape[0], shape[1]];
-            using var ids = tensor(Flat(testCase.GetProperty("input_ids")), batch);
-            var maskValues = testCase.TryGetProperty("attention_mask", out var m) ? Flat(m) : null;
-            using var mask = maskValues is null ? null : tensor(maskValues, batch);
-            using var positions = testCase.TryGetProperty("position_ids", out var p) ? tensor(Flat(p), batch) : null;
-            using var logits = model.call(ids, positions, mask);
-            var actual = logits.data<float>().ToArray();
-            var expected = testCase.GetProperty("logits").EnumerateArray().Select(x => x.GetSingle()).ToArray();
-            Assert.That(logits.shape, Is.EqualTo(shape));
-
-            // padded query rows are not compared: HF gives them a fully masked softmax, Parley lets them see themselves
-            var vocab = (int)shape[2];
-            for (var token = 0; token < actual.Length / vocab; token++)
-            {
-                if (maskValues is not null && maskValues[token] == 0)
-                {
-                    continue;
-                }
-                for (var v = 0; v < vocab; v++)
-                {
-                    var i = token * vocab + v;
-                    worst = Math.Max(worst, Math.Abs(actual[i] - expected[i]));
-                    Assert.That(actual[i], Is.EqualTo(expected[i]).Within(1e-5f), $"{testCase.GetProperty("name").GetString()}: token {token}, logit {v}");
-                }
-            }
-        }
-        TestContext.Out.WriteLine($"opt-tiny-{name}: max |Parley - PyTorch| = {worst:E2}");
+        ReferenceLogits.AssertMatch(model, TinyOpt(name));
     }
 
     [Test]

@@ -182,7 +182,17 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         {
             x = dropout.call(x);
         }
-        var update = lora_B.call(lora_A.call(x)).mul(Scaling);
+        var down = lora_A.call(x);
+        var up = lora_B.weight!;
+        if (result.dtype == up.dtype && result.dim() >= 2)
+        {
+            // result + Scaling * down @ Bᵀ in one addmm (the GEMM accumulates into a copy of the base output): no separate
+            // [tokens, out] update tensor, scaling and addition, in forward or in backward
+            var tokens = down.reshape(-1, R);
+            var sum = addmm(result.reshape(-1, OutFeatures), tokens, up.t(), beta: 1, alpha: (float)Scaling);
+            return sum.view(result.shape).MoveToOuterDisposeScope();
+        }
+        var update = lora_B.call(down).mul(Scaling);
         return (result + update.to_type(result.dtype)).MoveToOuterDisposeScope();
     }
 

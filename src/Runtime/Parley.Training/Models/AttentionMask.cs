@@ -19,14 +19,20 @@ public static class AttentionMask
     /// <summary>Builds the mask.</summary>
     /// <param name="positionIds"><c>[batch, seq]</c> int64 positions.</param>
     /// <param name="paddingMask">Optional <c>[batch, seq]</c>, 1 for real tokens and 0 for padding.</param>
+    /// <param name="slidingWindow">When set, a query sees only the keys less than this many tokens behind it (itself
+    /// included), as in Gemma-3's local layers.</param>
     /// <returns>A bool tensor <c>[batch, 1, seq, seq]</c>.</returns>
-    public static Tensor Build(Tensor positionIds, Tensor? paddingMask)
+    public static Tensor Build(Tensor positionIds, Tensor? paddingMask, int? slidingWindow = null)
     {
         using var scope = NewDisposeScope();
         var length = positionIds.shape[^1];
         var sequence = positionIds.eq(0).to_type(ScalarType.Int64).cumsum(-1);   // which packed sequence each token is in
         var same = sequence.unsqueeze(-1).eq(sequence.unsqueeze(-2));           // [b, s, s]
         var causal = ones(length, length, dtype: ScalarType.Bool, device: positionIds.device).tril();
+        if (slidingWindow is int window)
+        {
+            causal = causal.triu(1 - window); // drop keys window or more tokens back
+        }
         var allowed = same.logical_and(causal);
         if (paddingMask is not null)
         {

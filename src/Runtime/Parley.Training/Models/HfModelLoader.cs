@@ -1,13 +1,19 @@
 using System.Text.Json;
+using Parley.Training.Quantization;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Parley.Training.Models;
 
 /// <summary>
 /// Loads a Hugging Face checkpoint folder: <c>config.json</c> plus <c>model.safetensors</c> (or shards listed in
-/// <c>model.safetensors.index.json</c>), for Llama, Mistral, Qwen2 and Phi-3 (a <see cref="LlamaForCausalLM"/>) and OPT
-/// (<c>model_type</c> "opt", an <see cref="OptForCausalLM"/>). Phi-3's fused <c>qkv_proj</c> and <c>gate_up_proj</c>
-/// weights are split into the separate projections; 16-bit weights become float32.
+/// <c>model.safetensors.index.json</c>), for Llama (with <c>rope_scaling</c> "llama3"), Mistral, Qwen2, Qwen3,
+/// Gemma-3 text and Phi-3 (a <see cref="LlamaForCausalLM"/>) and OPT (<c>model_type</c> "opt", an
+/// <see cref="OptForCausalLM"/>). Phi-3's fused <c>qkv_proj</c> and <c>gate_up_proj</c> weights are split into the
+/// separate projections. float32, float16 and bfloat16 tensors are read and computed in the requested dtype
+/// (float32 unless asked). Checkpoints saved from a bitsandbytes 4-bit model (<c>*-bnb-4bit</c>, NF4 or FP4, with or
+/// without double quantization) are read as they are: each quantized projection becomes a
+/// <see cref="Linear4bit"/> holding the file's codes and absmax, not a re-quantization.
 /// </summary>
 /// <example>
 /// <code>
@@ -19,11 +25,18 @@ public static class HfModelLoader
     /// <summary>Loads the model in a folder.</summary>
     /// <param name="directory">Holds config.json and the safetensors file(s).</param>
     /// <param name="device">Where the weights go (null: CPU).</param>
-    /// <returns>The model in float32, in evaluation mode: a <see cref="LlamaForCausalLM"/> or an <see cref="OptForCausalLM"/>.</returns>
+    /// <param name="dtype">The compute dtype: Float32 (null), BFloat16 or Float16. 4-bit weights keep their storage and
+    /// dequantize into it.</param>
+    /// <returns>The model in evaluation mode: a <see cref="LlamaForCausalLM"/> or an <see cref="OptForCausalLM"/>.</returns>
     /// <exception cref="FileNotFoundException">config.json or the weights are missing.</exception>
     /// <exception cref="InvalidDataException">A weight is missing, unexpected or mis-shaped.</exception>
-    public static CausalLanguageModel Load(string directory, Device? device = null)
+    /// <exception cref="FormatException">The config names an unsupported architecture or quantization method.</exception>
+    public static CausalLanguageModel Load(string directory, Device? device = null, ScalarType? dtype = null)
     {
+        if (dtype is { } requested && requested is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
+        {
+            throw new ArgumentException($"dtype {requested} is not a compute dtype; use Float32, BFloat16 or Float16.", nameof(dtype));
+        }
         var configPath = Path.Combine(directory, "config.json");
         if (!File.Exists(configPath))
         {
@@ -31,7 +44,7 @@ public static class HfModelLoader
         }
         try
         {
-            return LoadChecked(directory, configPath, device);
+            return LoadChecked(directory, configPath, device, dtype);
         }
         catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or KeyNotFoundException or FormatException
             or EndOfStreamException or InvalidOperationException or ArgumentException or NotSupportedException)
@@ -40,38 +53,60 @@ public static class HfModelLoader
         }
     }
 
-    private static CausalLanguageModel LoadChecked(string directory, string configPath, Device? device)
+    private static CausalLanguageModel LoadChecked(string directory, string configPath, Device? device, ScalarType? dtype)
     {
         var configText = File.ReadAllText(configPath);
+        BitsAndBytesCheckpoint.CheckConfig(configText, configPath);
         var modelType = ModelType(configText);
         if (modelType is null)
         {
-            throw new InvalidDataException($"{configPath}: no \"model_type\"; Parley loads llama, mistral, qwen2, phi3 and opt models (set the field to the architecture the weights are for).");
+            throw new InvalidDataException($"{configPath}: no \"model_type\"; Parley loads llama, mistral, qwen2, qwen3, phi3, gemma3_text and opt models (set the field to the architecture the weights are for).");
         }
+        CausalLanguageModel model;
         if (modelType == "opt")
         {
             var optConfig = OptConfig.FromHfConfigJson(configText);
-            return LoadWeights(new OptForCausalLM(optConfig, device), directory, (assigner, name, value, _) => AssignOpt(assigner, optConfig, name, value));
+            // the older facebook/opt-* files lack the "model." of OPTForCausalLM
+            model = LoadWeights(new OptForCausalLM(optConfig, device), directory, OptName, (assigner, name, value, _) => AssignOpt(assigner, optConfig, name, value));
         }
-        var config = LlamaConfig.FromHfConfigJson(configText);
-        var fused = modelType == "phi3";
-        return LoadWeights(new LlamaForCausalLM(config, device), directory, (assigner, name, value, file) => Assign(assigner, config, fused, name, value, file));
+        else
+        {
+            var config = LlamaConfig.FromHfConfigJson(configText);
+            var fused = modelType == "phi3";
+            model = LoadWeights(new LlamaForCausalLM(config, device), directory, n => n, (assigner, name, value, file) => Assign(assigner, config, fused, name, value, file));
+        }
+        if (dtype is { } compute && compute != ScalarType.Float32)
+        {
+            model.to(compute);
+        }
+        return model;
     }
 
-    private static TModel LoadWeights<TModel>(TModel model, string directory, Action<WeightAssigner, string, Tensor, string> assign)
+    private static string OptName(string name) => name.StartsWith("decoder.", StringComparison.Ordinal) ? "model." + name : name;
+
+    private static TModel LoadWeights<TModel>(TModel model, string directory, Func<string, string> canonical, Action<WeightAssigner, string, Tensor, string> assign)
         where TModel : CausalLanguageModel
     {
+        var files = WeightFiles(directory);
+        var quantized = BitsAndBytesCheckpoint.Scan(files);
         try
         {
             var assigner = new WeightAssigner(model, directory);
-            foreach (var file in WeightFiles(directory))
+            foreach (var prefix in quantized.Prefixes)
+            {
+                assigner.Provided(canonical(prefix) + ".weight"); // comes as 4-bit parts, swapped in below
+            }
+            foreach (var file in files)
             {
                 var tensors = SafeTensorsFile.Load(file);
                 try
                 {
                     foreach (var (name, value) in tensors)
                     {
-                        assign(assigner, name, value, file);
+                        if (!quantized.TryTake(name, value))
+                        {
+                            assign(assigner, name, value, file);
+                        }
                     }
                 }
                 finally
@@ -83,14 +118,45 @@ public static class HfModelLoader
                 }
             }
             assigner.EnsureComplete();
+            SwapInQuantized(model, quantized, canonical, directory);
         }
         catch
         {
             model.Dispose();
             throw;
         }
+        finally
+        {
+            quantized.Clear();
+        }
         model.eval();
         return model;
+    }
+
+    /// <summary>Replaces each dense projection that the checkpoint stores in 4 bits by a <see cref="Linear4bit"/>
+    /// built from the file's parts (the dense layer's bias, already loaded, is kept).</summary>
+    private static void SwapInQuantized(CausalLanguageModel model, BitsAndBytesCheckpoint quantized, Func<string, string> canonical, string directory)
+    {
+        if (quantized.Prefixes.Count == 0)
+        {
+            return;
+        }
+        var modules = model.named_modules().ToDictionary(m => m.name, m => m.module);
+        foreach (var prefix in quantized.Prefixes)
+        {
+            var path = canonical(prefix);
+            var dot = path.LastIndexOf('.');
+            var slot = path[(dot + 1)..];
+            if (dot < 0 || !modules.TryGetValue(path[..dot], out var parent) || parent is not IProjectionHost host || !host.ProjectionNames.Contains(slot))
+            {
+                throw new InvalidDataException($"{directory}: \"{prefix}.weight\" is stored 4-bit but is not a projection Parley can hold in 4 bits (q/k/v/o, gate/up/down, OPT's out_proj/fc1/fc2); fused or other quantized layers are not supported.");
+            }
+            var dense = host.GetProjection(slot) as TorchSharp.Modules.Linear
+                ?? throw new InvalidDataException($"{directory}: \"{prefix}\" is quantized twice.");
+            var weight = quantized.Build(prefix, dense.weight!.shape, directory);
+            host.SetProjection(slot, new Linear4bit(weight, dense.bias, ScalarType.Float32, dense.weight.device));
+            dense.Dispose();
+        }
     }
 
     private static void AssignOpt(WeightAssigner assigner, OptConfig config, string name, Tensor value)
@@ -99,8 +165,7 @@ public static class HfModelLoader
         {
             return; // the head is the token embedding
         }
-        // checkpoints saved from OPTModel (the older facebook/opt-* files) lack the "model." of OPTForCausalLM
-        assigner.Assign(name.StartsWith("decoder.", StringComparison.Ordinal) ? "model." + name : name, value);
+        assigner.Assign(OptName(name), value);
     }
 
     private static void Assign(WeightAssigner assigner, LlamaConfig config, bool fused, string name, Tensor value, string file)
@@ -149,7 +214,7 @@ public static class HfModelLoader
         return doc.RootElement.TryGetProperty("model_type", out var t) ? t.GetString() : null;
     }
 
-    private static IEnumerable<string> WeightFiles(string directory)
+    private static List<string> WeightFiles(string directory)
     {
         var single = Path.Combine(directory, "model.safetensors");
         if (File.Exists(single))

@@ -24,7 +24,11 @@ public sealed class LlamaAttention : nn.Module<Tensor, AttentionInputs, Tensor>,
     private nn.Module<Tensor, Tensor> k_proj;
     private nn.Module<Tensor, Tensor> v_proj;
     private nn.Module<Tensor, Tensor> o_proj;
+    private readonly RmsNorm? q_norm;
+    private readonly RmsNorm? k_norm;
 #pragma warning restore IDE1006
+    // SDPA divides scores by √headDim; a model scaling by another factor (Gemma's query_pre_attn_scalar) pre-multiplies q
+    private readonly double queryFactor;
 
     /// <summary>Creates the projections (PyTorch's default initialisation).</summary>
     /// <param name="config">The model shape.</param>
@@ -39,6 +43,12 @@ public sealed class LlamaAttention : nn.Module<Tensor, AttentionInputs, Tensor>,
         k_proj = nn.Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.AttentionBias, device: device);
         v_proj = nn.Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.AttentionBias, device: device);
         o_proj = nn.Linear(heads * headDim, config.HiddenSize, hasBias: false, device: device);
+        if (config.QkNorm)
+        {
+            q_norm = new RmsNorm(headDim, config.RmsNormEps, device, addOne: config.GemmaLayout);
+            k_norm = new RmsNorm(headDim, config.RmsNormEps, device, addOne: config.GemmaLayout);
+        }
+        queryFactor = config.QueryPreAttnScalar is double scalar ? Math.Sqrt(headDim / scalar) : 1.0;
         RegisterComponents();
     }
 
@@ -78,19 +88,30 @@ public sealed class LlamaAttention : nn.Module<Tensor, AttentionInputs, Tensor>,
         using var scope = NewDisposeScope();
         var batch = hidden.shape[0];
         var length = hidden.shape[1];
-        var q = q_proj.call(hidden).view(batch, length, heads, headDim).transpose(1, 2);
-        var k = k_proj.call(hidden).view(batch, length, kvHeads, headDim).transpose(1, 2);
+        var q = q_proj.call(hidden).view(batch, length, heads, headDim);
+        var k = k_proj.call(hidden).view(batch, length, kvHeads, headDim);
+        if (q_norm is not null && k_norm is not null)
+        {
+            q = q_norm.call(q); // over each head's width, before RoPE
+            k = k_norm.call(k);
+        }
+        q = q.transpose(1, 2);
+        k = k.transpose(1, 2);
         var v = v_proj.call(hidden).view(batch, length, kvHeads, headDim).transpose(1, 2);
         var cos = inputs.Cos ?? throw new ArgumentException("Llama attention needs rotary angles (AttentionInputs.Cos/Sin).", nameof(inputs));
         var sin = inputs.Sin ?? throw new ArgumentException("Llama attention needs rotary angles (AttentionInputs.Cos/Sin).", nameof(inputs));
         q = RotaryEmbedding.Apply(q, cos, sin);
         k = RotaryEmbedding.Apply(k, cos, sin);
+        if (queryFactor != 1.0)
+        {
+            q = q * queryFactor;
+        }
         if (heads != kvHeads)
         {
             k = k.repeat_interleave(heads / kvHeads, dim: 1);
             v = v.repeat_interleave(heads / kvHeads, dim: 1);
         }
-        var attended = nn.functional.scaled_dot_product_attention(q, k, v, inputs.Mask);
+        var attended = nn.functional.scaled_dot_product_attention(q, k, v, inputs.Mask, is_casual: inputs.Mask is null);
         var merged = attended.transpose(1, 2).reshape(batch, length, heads * headDim);
         return o_proj.call(merged).MoveToOuterDisposeScope();
     }

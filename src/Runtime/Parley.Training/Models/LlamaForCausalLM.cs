@@ -59,7 +59,8 @@ public sealed class LlamaForCausalLM : CausalLanguageModel
 
     /// <summary>
     /// Re-initialises every weight as HF's <c>_init_weights</c> does for Llama: linear and embedding weights from
-    /// N(0, <paramref name="std"/>), biases zero, RMSNorm weights one. Deterministic under <c>torch.manual_seed</c>.
+    /// N(0, <paramref name="std"/>), biases zero, RMSNorm weights one (zero for Gemma's <c>1 + weight</c> norms).
+    /// Deterministic under <c>torch.manual_seed</c>.
     /// </summary>
     /// <example><code>torch.manual_seed(42); model.InitializeWeights(); // a tiny test model, as HF's own are made</code></example>
     public void InitializeWeights(double std = 0.02)
@@ -69,7 +70,7 @@ public sealed class LlamaForCausalLM : CausalLanguageModel
         {
             if (name.EndsWith("norm.weight", StringComparison.Ordinal) || name.Contains("layernorm", StringComparison.Ordinal))
             {
-                parameter.fill_(1.0);
+                parameter.fill_(Config.GemmaLayout ? 0.0 : 1.0);
             }
             else if (name.EndsWith(".bias", StringComparison.Ordinal))
             {

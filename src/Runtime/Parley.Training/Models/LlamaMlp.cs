@@ -3,7 +3,8 @@ using static TorchSharp.torch;
 
 namespace Parley.Training.Models;
 
-/// <summary>The SwiGLU feed-forward block: <c>down_proj(silu(gate_proj(x)) * up_proj(x))</c>.</summary>
+/// <summary>The gated feed-forward block: <c>down_proj(act(gate_proj(x)) * up_proj(x))</c> with SiLU (SwiGLU) or
+/// tanh-approximated GELU (Gemma's GeGLU).</summary>
 /// <example>
 /// <code>
 /// using var mlp = new LlamaMlp(config);
@@ -18,6 +19,7 @@ public sealed class LlamaMlp : nn.Module<Tensor, Tensor>, IProjectionHost
     private nn.Module<Tensor, Tensor> up_proj;
     private nn.Module<Tensor, Tensor> down_proj;
 #pragma warning restore IDE1006
+    private readonly bool gelu;
 
     /// <summary>Creates the projections (PyTorch's default initialisation).</summary>
     /// <param name="config">The model shape.</param>
@@ -28,6 +30,7 @@ public sealed class LlamaMlp : nn.Module<Tensor, Tensor>, IProjectionHost
         gate_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: false, device: device);
         up_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: false, device: device);
         down_proj = nn.Linear(config.IntermediateSize, config.HiddenSize, hasBias: false, device: device);
+        gelu = config.HiddenActivation == "gelu_pytorch_tanh";
         RegisterComponents();
     }
 
@@ -62,7 +65,8 @@ public sealed class LlamaMlp : nn.Module<Tensor, Tensor>, IProjectionHost
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var gated = nn.functional.silu(gate_proj.call(input)) * up_proj.call(input);
+        var gate = gate_proj.call(input);
+        var gated = (gelu ? nn.functional.gelu(gate, TorchSharp.Modules.GELU.Approximate.tanh, inplace: false) : nn.functional.silu(gate)) * up_proj.call(input);
         return down_proj.call(gated).MoveToOuterDisposeScope();
     }
 }

@@ -16,6 +16,8 @@ namespace Parley.Training.Models;
 public sealed class LlamaModel : nn.Module<Tensor, Tensor?, Tensor?, Tensor>
 {
     private readonly RotaryEmbedding rotary;
+    private readonly RotaryEmbedding? localRotary;
+    private readonly double embeddingScale;
 #pragma warning disable IDE1006 // field names are the state-dict names
     private readonly Embedding embed_tokens;
     private readonly ModuleList<LlamaDecoderLayer> layers;
@@ -30,10 +32,16 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor?, Tensor?, Tensor>
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         Config = config;
-        rotary = new RotaryEmbedding(config.HeadDim, config.RopeTheta);
+        rotary = new RotaryEmbedding(config.HeadDim, config.RopeTheta, config.RopeScaling);
+        if (config.SlidingWindow is not null)
+        {
+            localRotary = new RotaryEmbedding(config.HeadDim, config.RopeLocalTheta ?? config.RopeTheta);
+        }
+        // Gemma multiplies by √hidden rounded to the weights' dtype (float32 here)
+        embeddingScale = config.GemmaLayout ? (float)Math.Sqrt(config.HiddenSize) : 1.0;
         embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize, device: device);
         layers = new ModuleList<LlamaDecoderLayer>(Enumerable.Range(0, config.NumLayers).Select(_ => new LlamaDecoderLayer(config, device)).ToArray());
-        norm = new RmsNorm(config.HiddenSize, config.RmsNormEps, device);
+        norm = new RmsNorm(config.HiddenSize, config.RmsNormEps, device, config.GemmaLayout);
         RegisterComponents();
     }
 
@@ -63,11 +71,24 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor?, Tensor?, Tensor>
         using var scope = NewDisposeScope();
         var positions = positionIds ?? AttentionMask.DefaultPositions(inputIds);
         var hidden = embed_tokens.call(inputIds);
-        var (cos, sin) = rotary.Angles(positions, hidden.dtype);
-        var inputs = new AttentionInputs(cos, sin, AttentionMask.Build(positions, paddingMask));
-        foreach (var layer in layers)
+        if (embeddingScale != 1.0)
         {
-            hidden = GradientCheckpointing && training ? ActivationCheckpoint.Run(layer, hidden, inputs) : layer.call(hidden, inputs);
+            hidden = hidden * embeddingScale;
+        }
+        var (cos, sin) = rotary.Angles(positions, hidden.dtype);
+        // without position_ids or padding every row is one causal sequence: no mask to build, read or differentiate
+        var plainCausal = positionIds is null && paddingMask is null;
+        var inputs = new AttentionInputs(cos, sin, plainCausal ? null : AttentionMask.Build(positions, paddingMask));
+        AttentionInputs? local = null;
+        if (localRotary is not null && Config.SlidingWindow is int window)
+        {
+            var (localCos, localSin) = localRotary.Angles(positions, hidden.dtype);
+            local = new AttentionInputs(localCos, localSin, AttentionMask.Build(positions, paddingMask, window));
+        }
+        for (var i = 0; i < layers.Count; i++)
+        {
+            var layerInputs = local is not null && Config.IsSlidingLayer(i) ? local : inputs;
+            hidden = GradientCheckpointing && training ? ActivationCheckpoint.Run(layers[i], hidden, layerInputs) : layers[i].call(hidden, layerInputs);
         }
         return norm.call(hidden).MoveToOuterDisposeScope();
     }

@@ -83,7 +83,7 @@ public sealed class OptAttention : nn.Module<Tensor, AttentionInputs, Tensor>, I
         var k = k_proj.call(hidden).view(batch, length, heads, headDim).transpose(1, 2);
         var v = v_proj.call(hidden).view(batch, length, heads, headDim).transpose(1, 2);
         // sdpa's default scale is HF OPT's scaling (head_dim ** -0.5, applied to q there)
-        var attended = nn.functional.scaled_dot_product_attention(q, k, v, inputs.Mask, training ? dropout : 0.0);
+        var attended = nn.functional.scaled_dot_product_attention(q, k, v, inputs.Mask, training ? dropout : 0.0, is_casual: inputs.Mask is null);
         var merged = attended.transpose(1, 2).reshape(batch, length, heads * headDim);
         return out_proj.call(merged).MoveToOuterDisposeScope();
     }

@@ -15,8 +15,22 @@ namespace Parley.Training.Models;
 /// </example>
 /// <param name="headDim">Width of one head (even).</param>
 /// <param name="theta">The RoPE base.</param>
-public sealed class RotaryEmbedding(int headDim, double theta)
+/// <param name="scaling">The config's <c>rope_scaling</c> (linear or llama3), or null.</param>
+public sealed class RotaryEmbedding(int headDim, double theta, RopeScaling? scaling = null)
 {
+    // computed once: the frequencies depend only on the config, and the llama3 adjustment is a dozen small ops
+    private readonly float[] inverseFrequencies = InverseFrequencies(headDim, theta, scaling);
+
+    private static float[] InverseFrequencies(int headDim, double theta, RopeScaling? scaling)
+    {
+        using var scope = NewDisposeScope();
+        var freqs = RopeScaling.DefaultInverseFrequencies(headDim, theta);
+        return (scaling is null ? freqs : scaling.Apply(freqs)).data<float>().ToArray();
+    }
+
+    /// <summary>The inverse frequencies <c>[headDim / 2]</c> after any scaling, as float32 values.</summary>
+    public IReadOnlyList<float> InverseFrequencyValues => inverseFrequencies;
+
     /// <summary>Cosine and sine of each position's angles, <c>[batch, seq, headDim]</c>, in <paramref name="dtype"/>.</summary>
     /// <param name="positionIds">Positions, <c>[batch, seq]</c> int64.</param>
     /// <param name="dtype">The compute dtype of the attention.</param>
@@ -24,8 +38,7 @@ public sealed class RotaryEmbedding(int headDim, double theta)
     public (Tensor Cos, Tensor Sin) Angles(Tensor positionIds, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
-        var exponents = arange(0, headDim, 2, dtype: ScalarType.Float32, device: positionIds.device) / headDim;
-        var invFreq = pow(theta, exponents).reciprocal();                      // [headDim/2]
+        var invFreq = tensor(inverseFrequencies, device: positionIds.device);           // [headDim/2]
         var freqs = positionIds.to_type(ScalarType.Float32).unsqueeze(-1) * invFreq; // [b, s, headDim/2]
         var emb = cat([freqs, freqs], -1);
         return (emb.cos().to_type(dtype).MoveToOuterDisposeScope(), emb.sin().to_type(dtype).MoveToOuterDisposeScope());

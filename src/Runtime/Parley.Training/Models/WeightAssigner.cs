@@ -34,6 +34,16 @@ internal sealed class WeightAssigner
         assigned.Add(name);
     }
 
+    /// <summary>Marks <paramref name="name"/> as provided another way (a 4-bit weight swapped in after loading).</summary>
+    public void Provided(string name)
+    {
+        if (!parameters.ContainsKey(name))
+        {
+            throw new InvalidDataException($"{source}: the model has no parameter \"{name}\"; the file does not match the model's config.");
+        }
+        assigned.Add(name);
+    }
+
     /// <summary>Throws when a parameter was left unassigned.</summary>
     public void EnsureComplete()
     {

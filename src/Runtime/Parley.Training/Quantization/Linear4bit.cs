@@ -56,10 +56,11 @@ public sealed class Linear4bit : nn.Module<Tensor, Tensor>
         blockSize = weight.BlockSize;
         this.computeDType = computeDType;
         weight_packed = tensor(weight.Packed.ToArray(), device: device);
-        nf4_code = tensor(QuantizationMaps.Nf4Array, device: device);
+        nf4_code = tensor(weight.CodeArray, device: device);
         if (weight.QuantizedAbsmax is { } q)
         {
             absmaxBlockSize = q.BlockSize;
+            // restored with Parley's signed dynamic map; a checkpoint's nested_quant_map is checked against it on load
             absmax_codes = tensor(q.Codes.ToArray(), device: device);
             absmax_scales = tensor(q.Scales.ToArray(), device: device);
             absmax_offset = tensor(new[] { q.Offset }, device: device);
@@ -149,7 +150,7 @@ public sealed class Linear4bit : nn.Module<Tensor, Tensor>
         using (NewDisposeScope())
         {
             var sum = DequantizeWeight(ScalarType.Float32).cpu() + delta.detach().to(ScalarType.Float32, CPU);
-            requantized = Nf4Quantizer.Quantize(sum.contiguous().data<float>().ToArray(), weightShape, options);
+            requantized = Nf4Quantizer.Quantize(sum.contiguous().data<float>().ToArray(), weightShape, options, quantized.CodeArray, quantized.QuantType);
         }
         // built outside the scope above, which would otherwise dispose the new layer's buffers
         return new Linear4bit(requantized, bias, computeDType, WeightDevice);

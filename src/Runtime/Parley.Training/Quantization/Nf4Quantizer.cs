@@ -28,7 +28,11 @@ public static class Nf4Quantizer
     /// <param name="options">Block size and whether to double-quantize the absmax.</param>
     /// <returns>The packed codes and the absmax (plain or double-quantized).</returns>
     /// <exception cref="ArgumentException">The shape does not match the values, or a value is NaN or infinite.</exception>
-    public static Nf4Tensor Quantize(ReadOnlySpan<float> values, ReadOnlySpan<long> shape, Nf4Options options)
+    public static Nf4Tensor Quantize(ReadOnlySpan<float> values, ReadOnlySpan<long> shape, Nf4Options options) =>
+        Quantize(values, shape, options, QuantizationMaps.Nf4Array, "nf4");
+
+    /// <summary>Quantizes onto any 16-value code (bitsandbytes' FP4 too: the first nearest code, as its torch backend picks).</summary>
+    internal static Nf4Tensor Quantize(ReadOnlySpan<float> values, ReadOnlySpan<long> shape, Nf4Options options, float[] code, string quantType)
     {
         ArgumentNullException.ThrowIfNull(options);
         long count = 1;
@@ -43,7 +47,7 @@ public static class Nf4Quantizer
                 nameof(shape));
         }
         var indices = new byte[values.Length];
-        var absmax = Blockwise.Quantize(values, options.BlockSize, QuantizationMaps.Nf4Array, indices);
+        var absmax = Blockwise.Quantize(values, options.BlockSize, code, indices);
         var packed = new byte[(values.Length + 1) / 2];
         for (var i = 0; i < packed.Length; i++)
         {
@@ -51,7 +55,7 @@ public static class Nf4Quantizer
             packed[i] = (byte)((indices[2 * i] << 4) | low);
         }
         var stored = options.DoubleQuant ? QuantizedAbsmax.Quantize(absmax) : null;
-        return new Nf4Tensor(shape.ToArray(), options.BlockSize, packed, stored is null ? absmax : null, stored);
+        return new Nf4Tensor(shape.ToArray(), options.BlockSize, packed, stored is null ? absmax : null, stored, code, quantType);
     }
 
     /// <summary>Dequantizes to float32: <c>Nf4[code] * absmax[block]</c>, with the absmax first restored from its 8-bit
@@ -78,7 +82,7 @@ public static class Nf4Quantizer
             throw new ArgumentException($"destination holds {destination.Length} values but the tensor has {tensor.Length}.", nameof(destination));
         }
         var absmax = tensor.GetAbsmax();
-        var code = QuantizationMaps.Nf4Array;
+        var code = tensor.CodeArray;
         var packed = tensor.Packed.Span;
         for (var i = 0; i < destination.Length; i++)
         {

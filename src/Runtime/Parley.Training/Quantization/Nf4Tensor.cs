@@ -1,9 +1,11 @@
 namespace Parley.Training.Quantization;
 
 /// <summary>
-/// An NF4-quantized tensor: packed 4-bit codes (two per byte, high nibble first; a final odd value leaves the low
-/// nibble 0) and the absmax of each block, either as float32 (<see cref="Absmax"/>) or double-quantized
-/// (<see cref="QuantizedAbsmax"/>). Made by <see cref="Nf4Quantizer.Quantize(ReadOnlySpan{float}, ReadOnlySpan{long}, Nf4Options)"/>.
+/// A 4-bit blockwise-quantized tensor — NF4, or bitsandbytes' FP4 when read from a pre-quantized checkpoint: packed
+/// 4-bit codes (two per byte, high nibble first; a final odd value leaves the low nibble 0), the 16-value code they
+/// index, and the absmax of each block, either as float32 (<see cref="Absmax"/>) or double-quantized
+/// (<see cref="QuantizedAbsmax"/>). Made by <see cref="Nf4Quantizer.Quantize(ReadOnlySpan{float}, ReadOnlySpan{long}, Nf4Options)"/>
+/// or read by <c>HfModelLoader</c> from a <c>*-bnb-4bit</c> checkpoint.
 /// </summary>
 /// <example>
 /// <code>
@@ -13,8 +15,10 @@ namespace Parley.Training.Quantization;
 /// </example>
 public sealed class Nf4Tensor
 {
-    internal Nf4Tensor(long[] shape, int blockSize, byte[] packed, float[]? absmax, QuantizedAbsmax? quantizedAbsmax)
+    internal Nf4Tensor(long[] shape, int blockSize, byte[] packed, float[]? absmax, QuantizedAbsmax? quantizedAbsmax, float[]? code = null, string quantType = "nf4")
     {
+        Code = code ?? QuantizationMaps.Nf4Array;
+        QuantType = quantType;
         Shape = shape;
         BlockSize = blockSize;
         Packed = packed;
@@ -22,6 +26,14 @@ public sealed class Nf4Tensor
         QuantizedAbsmax = quantizedAbsmax;
         Length = shape.Aggregate(1L, (a, b) => a * b);
     }
+
+    /// <summary>The 16 values the 4-bit codes index (<see cref="QuantizationMaps.Nf4"/> for NF4).</summary>
+    public IReadOnlyList<float> Code { get; }
+
+    /// <summary>"nf4" or "fp4" (bitsandbytes' <c>quant_type</c>).</summary>
+    public string QuantType { get; }
+
+    internal float[] CodeArray => (float[])Code;
 
     /// <summary>The logical shape.</summary>
     public IReadOnlyList<long> Shape { get; }

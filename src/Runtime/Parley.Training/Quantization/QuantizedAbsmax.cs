@@ -22,14 +22,9 @@ public sealed record QuantizedAbsmax(ReadOnlyMemory<byte> Codes, ReadOnlyMemory<
     /// <returns>The codes, scales and offset.</returns>
     public static QuantizedAbsmax Quantize(ReadOnlySpan<float> absmax)
     {
-        // The mean is accumulated in double and rounded once, which reproduces PyTorch's float32 mean on the
-        // reference cases (a plain float32 running sum does not).
-        double sum = 0;
-        foreach (var a in absmax)
-        {
-            sum += a;
-        }
-        var offset = (float)(sum / absmax.Length);
+        // bitsandbytes subtracts absmax.mean() computed by PyTorch in float32; its summation order decides the last
+        // bit, and the offset enters every restored absmax, so Parley reproduces that order rather than a "better" mean.
+        var offset = TorchFloatSum.Mean(absmax);
         var centred = new float[absmax.Length];
         for (var i = 0; i < centred.Length; i++)
         {
