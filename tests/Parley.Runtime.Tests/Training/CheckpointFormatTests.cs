@@ -154,9 +154,9 @@ public class CheckpointFormatTests
             var config = Path.Combine(dir, "config.json");
             var text = File.ReadAllText(config);
             File.WriteAllText(config, text.Replace("\"quant_method\": \"bitsandbytes\"", "\"quant_method\": \"gptq\"", StringComparison.Ordinal));
-            Assert.That(() => HfModelLoader.Load(dir), Throws.TypeOf<FormatException>().With.Message.Contains("quant_method \"gptq\" is not supported"));
+            Assert.That(() => HfModelLoader.Load(dir), Throws.TypeOf<ModelFormatException>().With.Message.Contains("quant_method \"gptq\" is not supported"));
             File.WriteAllText(config, text.Replace("\"load_in_8bit\": false", "\"load_in_8bit\": true", StringComparison.Ordinal));
-            Assert.That(() => HfModelLoader.Load(dir), Throws.TypeOf<FormatException>().With.Message.Contains("load_in_8bit"));
+            Assert.That(() => HfModelLoader.Load(dir), Throws.TypeOf<ModelFormatException>().With.Message.Contains("load_in_8bit"));
             File.WriteAllText(config, text);
 
             var weights = Path.Combine(dir, "model.safetensors");
@@ -171,7 +171,7 @@ public class CheckpointFormatTests
             {
                 DisposeAll(tensors);
             }
-            Assert.That(() => HfModelLoader.Load(dir), Throws.TypeOf<InvalidDataException>().With.Message.Contains("\"model.layers.1.mlp.up_proj.weight.absmax\" is missing"));
+            Assert.That(() => HfModelLoader.Load(dir), Throws.TypeOf<ModelFormatException>().With.Message.Contains("\"model.layers.1.mlp.up_proj.weight.absmax\" is missing"));
         }
         finally
         {

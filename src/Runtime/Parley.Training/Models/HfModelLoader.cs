@@ -29,8 +29,8 @@ public static class HfModelLoader
     /// dequantize into it.</param>
     /// <returns>The model in evaluation mode: a <see cref="LlamaForCausalLM"/> or an <see cref="OptForCausalLM"/>.</returns>
     /// <exception cref="FileNotFoundException">config.json or the weights are missing.</exception>
-    /// <exception cref="InvalidDataException">A weight is missing, unexpected or mis-shaped.</exception>
-    /// <exception cref="FormatException">The config names an unsupported architecture or quantization method.</exception>
+    /// <exception cref="ModelFormatException">A weight is missing, unexpected or mis-shaped, or the config names an
+    /// unsupported architecture or quantization method (the message names the file and field).</exception>
     public static CausalLanguageModel Load(string directory, Device? device = null, ScalarType? dtype = null)
     {
         if (dtype is { } requested && requested is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
