@@ -759,7 +759,7 @@ namespace Parley.Generators.Jinja
         {
             bool b => b ? V + ".True" : V + ".False",
             long l => V + ".FromInt(" + l.ToString(CultureInfo.InvariantCulture) + "L)",
-            double d => V + ".FromFloat(" + d.ToString("R", CultureInfo.InvariantCulture) + "D)",
+            double d => V + ".FromFloat(" + DoubleLiteral(d) + ")",
             string s => V + ".FromString(" + Literal(s) + ")",
             _ => V + ".None",
         };
@@ -832,5 +832,12 @@ namespace Parley.Generators.Jinja
             };
             return t.Negated ? "!(" + test + ")" : test;
         }
+
+        // 1e999 parses to infinity (as in Python); C# has no literal for it, nor for NaN.
+        private static string DoubleLiteral(double d) =>
+            double.IsPositiveInfinity(d) ? "double.PositiveInfinity"
+            : double.IsNegativeInfinity(d) ? "double.NegativeInfinity"
+            : double.IsNaN(d) ? "double.NaN"
+            : d.ToString("R", CultureInfo.InvariantCulture) + "D";
     }
 }

@@ -242,6 +242,17 @@ public class JinjaGeneratorTests
         Assert.That(result.Diagnostics.Select(d => d.Id), Is.EqualTo(new[] { "PARLEY020" }), string.Join("; ", result.Diagnostics));
     }
 
+    [Test]
+    public void FloatLiteralsBeyondDouble_CompileAndRenderAsPython()
+    {
+        // jinja2 renders {{ 1e999 }} as "inf"; C# has no literal for infinity, so the emitter must not write "InfinityD".
+        Type template = CompileAndLoad(Header + """
+            [JinjaChatTemplate("{% for m in messages %}{{ m.content }}{% endfor %}|{{ 1e999 }}|{{ -1e999 }}|{{ 1.5e3 }}")]
+            public static partial class Huge;
+            """, [], "Models.Huge");
+        Assert.That(Format(template, [ChatMessage.User("x")], false), Is.EqualTo("x|inf|-inf|1500.0"));
+    }
+
     private static string Format(Type template, ChatMessage[] messages, bool addGenerationPrompt)
     {
         // A ReadOnlySpan cannot be passed through reflection: call through IChatTemplate.
