@@ -35,6 +35,25 @@ if (args is ["--jinja-quick"])
     return;
 }
 
+if (args is ["--jinja-loop", var loopLabel, var loopMessages, var loopSeconds])
+{
+    // For a sampling profiler (perf record with DOTNET_PerfMapEnabled=1): TryFormat of one workload in a loop.
+    var w = Parley.Benchmarks.Jinja.JinjaWorkloads.Get(loopLabel, int.Parse(loopMessages, System.Globalization.CultureInfo.InvariantCulture));
+    var options = new Parley.FormatOptions { AddGenerationPrompt = w.AddGenerationPrompt };
+    char[] buffer = new char[1 << 16];
+    var ranges = new Parley.TextRange[256];
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    long calls = 0;
+    while (clock.Elapsed.TotalSeconds < double.Parse(loopSeconds, System.Globalization.CultureInfo.InvariantCulture))
+    {
+        for (int i = 0; i < 1000; i++) w.Template.TryFormat(w.Chat, buffer, out _, in options, ranges, out _);
+        calls += 1000;
+    }
+
+    Console.WriteLine($"{calls} calls, {clock.Elapsed.TotalMilliseconds * 1000 / calls:F3} us per call");
+    return;
+}
+
 if (args is ["--tokenizer-survey", .. var names])
 {
     Parley.Benchmarks.Tokenization.TokenizerSurvey.Run(names);

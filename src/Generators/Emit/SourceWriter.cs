@@ -9,6 +9,19 @@ namespace Parley.Generators.Emit
         private readonly StringBuilder _text = new();
         private int _indent;
 
+        /// <summary>Characters written so far: a mark to <see cref="Truncate"/> back to.</summary>
+        public int Length => _text.Length;
+
+        /// <summary>The current indentation level.</summary>
+        public int Indent
+        {
+            get => _indent;
+            set => _indent = value;
+        }
+
+        /// <summary>Drops what was written after <paramref name="length"/> (code emitted again with better knowledge).</summary>
+        public void Truncate(int length) => _text.Length = length;
+
         public SourceWriter Line(string line = "")
         {
             if (line.Length > 0)
@@ -29,7 +42,7 @@ namespace Parley.Generators.Emit
 
         public SourceWriter Open(string line)
         {
-            Line(line);
+            if (line.Length > 0) Line(line);
             Line("{");
             _indent++;
             return this;

@@ -99,6 +99,12 @@ internal static class CompiledCases
         /// <summary>Each compiled case as an <see cref="IChatTemplate"/> (the Format/TryFormat surface).</summary>
         public Dictionary<string, IChatTemplate> Templates { get; } = new();
 
+        /// <summary>The generated class of each compiled case (its C# source).</summary>
+        public Dictionary<string, string> Sources { get; } = new();
+
+        /// <summary>Each compiled case's class.</summary>
+        public Dictionary<string, Type> Types { get; } = new();
+
         /// <summary>Why a case has no renderer: generator diagnostics or C# compile errors.</summary>
         public Dictionary<string, string> Problems { get; } = new();
 
@@ -180,6 +186,8 @@ internal static class CompiledCases
                 var withOptions = render.CreateDelegate<Func<JsonElement, JinjaRenderOptions?, string>>();
                 Func<JsonElement, string> renderer = variables => withOptions(variables, Frozen);
                 result.Renderers[Key(classes[k])] = renderer;
+                result.Types[Key(classes[k])] = assembly.GetType("JinjaCases." + k)!;
+                result.Sources[Key(classes[k])] = run.GeneratedSources.Single(g => g.HintName.EndsWith("." + k + ".g.cs", StringComparison.Ordinal)).SourceText.ToString();
                 result.Templates[Key(classes[k])] = (IChatTemplate)assembly.GetType("JinjaCases." + k)!.GetProperty("Instance")!.GetValue(null)!;
             }
 

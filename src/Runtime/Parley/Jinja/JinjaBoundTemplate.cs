@@ -13,10 +13,18 @@ public sealed class JinjaBoundTemplate : IChatTemplate
     private readonly JinjaRenderer _render;
     private readonly string? _bos;
     private readonly string? _eos;
+    private readonly JinjaMessageRenderer? _typed;
 
     /// <summary>Binds <paramref name="render"/> (a generated template's render method) to the tokens.</summary>
     public JinjaBoundTemplate(JinjaRenderer render, TemplateInfo info, string? bos, string? eos)
+        : this(render, info, bos, eos, typed: null)
     {
+    }
+
+    /// <summary>Binds a generated template's render method and its typed formatter for plain conversations to the tokens.</summary>
+    public JinjaBoundTemplate(JinjaRenderer render, TemplateInfo info, string? bos, string? eos, JinjaMessageRenderer? typed)
+    {
+        _typed = typed;
         _render = render ?? throw new ArgumentNullException(nameof(render));
         ArgumentNullException.ThrowIfNull(info);
         _bos = bos;
@@ -35,30 +43,22 @@ public sealed class JinjaBoundTemplate : IChatTemplate
     public string Format(ReadOnlySpan<ChatMessage> messages, bool addGenerationPrompt = false)
     {
         var options = new FormatOptions { AddGenerationPrompt = addGenerationPrompt };
-        return Formatted(messages, in options).Text;
+        return JinjaFormatting.FormatText(_render, messages, in options, _bos, _eos, Info.Name, typed: _typed);
     }
 
     /// <inheritdoc/>
-    public bool TryFormat(ReadOnlySpan<ChatMessage> messages, Span<char> destination, out int charsWritten, in FormatOptions options, Span<TextRange> trainable, out int trainableCount)
-    {
-        JinjaFormatted formatted = Formatted(messages, in options);
-        return JinjaFormatting.TryCopy(in formatted, destination, out charsWritten, trainable, collectRanges: true, out trainableCount);
-    }
+    public bool TryFormat(ReadOnlySpan<ChatMessage> messages, Span<char> destination, out int charsWritten, in FormatOptions options, Span<TextRange> trainable, out int trainableCount) =>
+        JinjaFormatting.TryFormat(_render, messages, in options, _bos, _eos, Info.Name, destination, out charsWritten, trainable, collectTrainable: true, out trainableCount, default, collectContent: false, out _, typed: _typed);
 
     /// <inheritdoc/>
-    public bool TryFormat(ReadOnlySpan<ChatMessage> messages, Span<char> destination, out int charsWritten, in FormatOptions options, Span<TextRange> trainable, out int trainableCount, Span<TextRange> content, out int contentCount)
-    {
-        JinjaFormatted formatted = Formatted(messages, in options);
-        return JinjaFormatting.TryCopy(in formatted, destination, out charsWritten, trainable, out trainableCount, content, out contentCount);
-    }
+    public bool TryFormat(ReadOnlySpan<ChatMessage> messages, Span<char> destination, out int charsWritten, in FormatOptions options, Span<TextRange> trainable, out int trainableCount, Span<TextRange> content, out int contentCount) =>
+        JinjaFormatting.TryFormat(_render, messages, in options, _bos, _eos, Info.Name, destination, out charsWritten, trainable, collectTrainable: true, out trainableCount, content, collectContent: true, out contentCount, typed: _typed);
 
     /// <inheritdoc/>
-    public int GetMaxLength(ReadOnlySpan<ChatMessage> messages, in FormatOptions options) => Formatted(messages, in options).Text.Length;
+    public int GetMaxLength(ReadOnlySpan<ChatMessage> messages, in FormatOptions options) =>
+        JinjaFormatting.MeasureLength(_render, messages, in options, _bos, _eos, Info.Name, typed: _typed);
 
     /// <inheritdoc/>
     public override string ToString() => Info.ToString();
-
-    private JinjaFormatted Formatted(ReadOnlySpan<ChatMessage> messages, in FormatOptions options) =>
-        JinjaFormatting.Format(_render, messages, in options, _bos, _eos, Info.Name);
 }
 #endif

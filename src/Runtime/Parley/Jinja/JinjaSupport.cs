@@ -85,9 +85,13 @@ public readonly struct JinjaArgs
 
 /// <summary>The text a template writes, with the trainable ranges of <c>{% generation %}</c> blocks.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class JinjaOutput
+public sealed partial class JinjaOutput
 {
-    private readonly StringBuilder _text = new();
+    // A plain array rather than a StringBuilder: appends are one bounds check and a copy, and looking back at what was
+    // written (HasAt, CopyTo) is a span operation instead of a walk over chunks.
+    private char[] _chars = new char[64];
+    private int _length;
+    private StringBuilder? _repr;
     private readonly List<TextRange> _generation = new();
     private int _generationStart = -1;
     private int _depth;
@@ -97,7 +101,7 @@ public sealed class JinjaOutput
     internal bool TracksContent { get; set; }
 
     /// <summary>Characters written so far.</summary>
-    public int Length => _text.Length;
+    public int Length => _length;
 
     /// <summary>Ranges written inside generation blocks.</summary>
     public IReadOnlyList<TextRange> GenerationRanges => _generation;
@@ -108,21 +112,29 @@ public sealed class JinjaOutput
     /// <summary>Writes text.</summary>
     public void Write(string text)
     {
-        if (_text.Length + text.Length > _maxLength) throw JinjaRenderScope.OutputExceeded(_maxLength);
-        _text.Append(text);
+        if (_length + text.Length > _maxLength) throw JinjaRenderScope.OutputExceeded(_maxLength);
+        Append(text);
     }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private void Append(ReadOnlySpan<char> text)
+    {
+        if (text.Length > _chars.Length - _length) Grow(text.Length);
+        text.CopyTo(_chars.AsSpan(_length));
+        _length += text.Length;
+    }
+
+    private void Grow(int more) => Array.Resize(ref _chars, Math.Max(_length + more, _chars.Length * 2));
 
     /// <summary>Whether <paramref name="value"/> was written at <paramref name="index"/>, ending at or before <paramref name="limit"/>.</summary>
     internal bool HasAt(int index, string value, int limit)
     {
-        if (index < 0 || index + value.Length > Math.Min(limit, _text.Length)) return false;
-        for (int i = 0; i < value.Length; i++)
-        {
-            if (_text[index + i] != value[i]) return false;
-        }
-
-        return true;
+        if (index < 0 || index + value.Length > Math.Min(limit, _length)) return false;
+        return _chars.AsSpan(index, value.Length).SequenceEqual(value);
     }
+
+    /// <summary>The character written at <paramref name="index"/>.</summary>
+    internal char CharAt(int index) => _chars[index];
 
     /// <summary>Writes a value as Python's <c>str()</c>.</summary>
     public void Write(JinjaValue value)
@@ -131,13 +143,16 @@ public sealed class JinjaOutput
         {
             case JinjaKind.Undefined: break;
             case JinjaKind.String:
-                if (_text.Length + value.AsString.Length > _maxLength) throw JinjaRenderScope.OutputExceeded(_maxLength);
-                if (TracksContent) ContentTracker.Wrote(value.AsString, _text.Length);
-                _text.Append(value.AsString);
+                if (_length + value.AsString.Length > _maxLength) throw JinjaRenderScope.OutputExceeded(_maxLength);
+                if (TracksContent) ContentTracker.Wrote(value.AsString, _length);
+                Append(value.AsString);
                 break;
             default:
-                value.AppendRepr(_text);
-                if (_text.Length > _maxLength) throw JinjaRenderScope.OutputExceeded(_maxLength);
+                StringBuilder repr = _repr ??= new StringBuilder();
+                repr.Clear();
+                value.AppendRepr(repr);
+                if (_length + repr.Length > _maxLength) throw JinjaRenderScope.OutputExceeded(_maxLength);
+                foreach (ReadOnlyMemory<char> chunk in repr.GetChunks()) Append(chunk.Span);
                 break;
         }
     }
@@ -146,38 +161,39 @@ public sealed class JinjaOutput
     public void BeginGeneration()
     {
         HasGeneration = true;
-        if (_depth++ == 0) _generationStart = _text.Length;
+        if (_depth++ == 0) _generationStart = _length;
     }
 
     /// <summary>Leaves a generation block.</summary>
     public void EndGeneration()
     {
-        if (--_depth == 0 && _text.Length > _generationStart)
+        if (--_depth == 0 && _length > _generationStart)
         {
-            _generation.Add(TextRange.FromBounds(_generationStart, _text.Length));
+            _generation.Add(TextRange.FromBounds(_generationStart, _length));
         }
     }
 
     /// <summary>Empties the output, keeping its storage (outputs are reused from one rendering to the next).</summary>
     internal void Reset(bool tracksContent)
     {
-        _text.Clear();
+        _length = 0;
         _generation.Clear();
         _generationStart = -1;
         _depth = 0;
         HasGeneration = false;
         TracksContent = tracksContent;
+        ResetScratch();
         _maxLength = JinjaRenderScope.Limits.MaxOutputLength;
     }
 
     /// <summary>The characters written, <c>[start, start + destination.Length)</c>, copied into <paramref name="destination"/>.</summary>
-    internal void CopyTo(int start, Span<char> destination) => _text.CopyTo(start, destination, destination.Length);
+    internal void CopyTo(int start, Span<char> destination) => _chars.AsSpan(start, destination.Length).CopyTo(destination);
 
     /// <summary>The characters written, as a string.</summary>
-    internal string ToString(int start, int length) => _text.ToString(start, length);
+    internal string ToString(int start, int length) => new(_chars, start, length);
 
     /// <inheritdoc/>
-    public override string ToString() => _text.ToString();
+    public override string ToString() => new(_chars, 0, _length);
 }
 
 /// <summary>The <c>loop</c> variable of a for loop.</summary>
@@ -317,6 +333,13 @@ public sealed class JinjaContext
 [EditorBrowsable(EditorBrowsableState.Never)]
 public delegate void JinjaRenderer(JinjaContext context, JinjaOutput output);
 
+/// <summary>
+/// A template's typed formatter for plain conversations (emitted beside <see cref="JinjaRenderer"/> when the template
+/// allows it): reads the messages span directly and writes into <paramref name="output"/>.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public delegate void JinjaMessageRenderer(ReadOnlySpan<ChatMessage> messages, bool addGenerationPrompt, JinjaText bos, JinjaText eos, JinjaOutput output);
+
 /// <summary>Formatted text and its trainable ranges.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct JinjaFormatted
@@ -414,12 +437,12 @@ public static class JinjaFormatting
     /// end-of-turn token (<c>&lt;|im_end|&gt;</c>, <c>&lt;|eot_id|&gt;</c>, <c>&lt;end_of_turn&gt;</c>, the EOS …) the
     /// template writes right after it.
     /// </remarks>
-    public static JinjaFormatted Format(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name, JinjaRenderOptions? renderOptions = null)
+    public static JinjaFormatted Format(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name, JinjaRenderOptions? renderOptions = null, JinjaMessageRenderer? typed = null)
     {
         JinjaFormatState state = JinjaFormatState.Rent();
         try
         {
-            int length = RenderConversation(state, render, messages, in options, bos, eos, name, renderOptions, out string? text);
+            int length = RenderConversation(state, render, typed, messages, in options, bos, eos, name, renderOptions, out string? text);
             string formatted = text ?? state.Output.ToString(0, length);
             text = formatted;
             ComputeRanges(state, messages, length, eos, ref text);
@@ -437,7 +460,7 @@ public static class JinjaFormatting
     /// where message content was written. False when a span is too small.
     /// </summary>
     public static bool TryFormat(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name,
-        Span<char> destination, out int charsWritten, Span<TextRange> trainable, bool collectTrainable, out int trainableCount, Span<TextRange> content, bool collectContent, out int contentCount, JinjaRenderOptions? renderOptions = null)
+        Span<char> destination, out int charsWritten, Span<TextRange> trainable, bool collectTrainable, out int trainableCount, Span<TextRange> content, bool collectContent, out int contentCount, JinjaRenderOptions? renderOptions = null, JinjaMessageRenderer? typed = null)
     {
         charsWritten = 0;
         trainableCount = 0;
@@ -445,7 +468,7 @@ public static class JinjaFormatting
         JinjaFormatState state = JinjaFormatState.Rent();
         try
         {
-            int length = RenderConversation(state, render, messages, in options, bos, eos, name, renderOptions, out string? text);
+            int length = RenderConversation(state, render, typed, messages, in options, bos, eos, name, renderOptions, out string? text);
             if (length > destination.Length) return false;
             if (collectTrainable || collectContent) ComputeRanges(state, messages, length, eos, ref text);
             if ((collectTrainable && state.Trainable.Count > trainable.Length) || (collectContent && state.Content.Count > content.Length)) return false;
@@ -472,12 +495,12 @@ public static class JinjaFormatting
     }
 
     /// <summary>Renders a plain conversation to a string (no ranges: the only allocation is the string).</summary>
-    public static string FormatText(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name, JinjaRenderOptions? renderOptions = null)
+    public static string FormatText(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name, JinjaRenderOptions? renderOptions = null, JinjaMessageRenderer? typed = null)
     {
         JinjaFormatState state = JinjaFormatState.Rent();
         try
         {
-            int length = RenderConversation(state, render, messages, in options, bos, eos, name, renderOptions, out string? text);
+            int length = RenderConversation(state, render, typed, messages, in options, bos, eos, name, renderOptions, out string? text);
             return text ?? state.Output.ToString(0, length);
         }
         finally
@@ -487,12 +510,12 @@ public static class JinjaFormatting
     }
 
     /// <summary>The number of characters formatting <paramref name="messages"/> writes (renders without keeping the text).</summary>
-    public static int MeasureLength(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name, JinjaRenderOptions? renderOptions = null)
+    public static int MeasureLength(JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name, JinjaRenderOptions? renderOptions = null, JinjaMessageRenderer? typed = null)
     {
         JinjaFormatState state = JinjaFormatState.Rent();
         try
         {
-            return RenderConversation(state, render, messages, in options, bos, eos, name, renderOptions, out _);
+            return RenderConversation(state, render, typed, messages, in options, bos, eos, name, renderOptions, out _);
         }
         finally
         {
@@ -502,7 +525,7 @@ public static class JinjaFormatting
 
     // Renders into state.Output with content tracking; returns the length of the formatted text (shorter than the output
     // with ContinueFinalMessage, which also needs the text as a string to find the final message: then it is returned).
-    private static int RenderConversation(JinjaFormatState state, JinjaRenderer render, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name, JinjaRenderOptions? renderOptions, out string? text)
+    private static int RenderConversation(JinjaFormatState state, JinjaRenderer render, JinjaMessageRenderer? typed, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string? bos, string? eos, string name, JinjaRenderOptions? renderOptions, out string? text)
     {
         if (options.AddGenerationPrompt && options.ContinueFinalMessage) throw TemplateException.IncompatibleOptions(name);
         if (options.ContinueFinalMessage && messages.Length == 0) throw TemplateException.NothingToContinue(name);
@@ -511,8 +534,11 @@ public static class JinjaFormatting
         state.Output.Reset(tracksContent: true);
         try
         {
-            state.SetMessages(messages, options.AddGenerationPrompt, bos, eos);
-            render(state.Context, state.Output);
+            if (typed is null || !TryRenderTyped(state, typed, messages, options.AddGenerationPrompt, bos, eos))
+            {
+                state.SetMessages(messages, options.AddGenerationPrompt, bos, eos);
+                render(state.Context, state.Output);
+            }
         }
         catch (TemplateException e) when (e.Template is null)
         {
@@ -542,6 +568,29 @@ public static class JinjaFormatting
         int end = at + (preserved ? kept : final.Length);
         text = full.Substring(0, end);
         return text.Length;
+    }
+
+    // The typed formatter, when the template has one; false when it handed the conversation to the general renderer
+    // (which then renders it from the start, with a clean output and tracker).
+    private static bool TryRenderTyped(JinjaFormatState state, JinjaMessageRenderer typed, ReadOnlySpan<ChatMessage> messages, bool addGenerationPrompt, string? bos, string? eos)
+    {
+        state.Output.RecordContentIn(state.Tracker);
+        try
+        {
+            typed(messages, addGenerationPrompt, JinjaText.OfOptional(bos), JinjaText.OfOptional(eos), state.Output);
+            return true;
+        }
+        catch (JinjaFallbackException)
+        {
+        }
+        catch (TemplateException e) when (e.Limit is not null)
+        {
+            // The general renderer reports the limit with the template position.
+        }
+
+        ContentTracker.Begin(state.Tracker);
+        state.Output.Reset(tracksContent: true);
+        return false;
     }
 
     // Fills state.Trainable and state.Content for the first `length` characters of the output. `text` is materialized
@@ -615,17 +664,28 @@ public static class JinjaFormatting
 
     private static void ExtendOverTurnEnds(JinjaOutput output, List<TextRange> ranges, int length, string? eos)
     {
+        string? last = null;
         for (int i = 0; i < ranges.Count; i++)
         {
             int end = ranges[i].End;
             int limit = i + 1 < ranges.Count ? ranges[i + 1].Start : length;
+            if (end >= limit) continue;
             string? turnEnd = eos is { Length: > 0 } && output.HasAt(end, eos, limit) ? eos : null;
+            // Every listed turn end starts with '<': most answers are followed by something else, so look no further.
+            if (turnEnd is null && output.CharAt(end) != '<') continue;
+            // A template closes every answer alike: try the turn end found last first. (No listed turn end is a prefix of
+            // another, so at most one of them matches and the order of the tries does not change the result.)
+            if (turnEnd is null && last is not null && output.HasAt(end, last, limit)) turnEnd = last;
             for (int t = 0; turnEnd is null && t < TurnEnds.Length; t++)
             {
                 if (output.HasAt(end, TurnEnds[t], limit)) turnEnd = TurnEnds[t];
             }
 
-            if (turnEnd is not null) ranges[i] = TextRange.FromBounds(ranges[i].Start, end + turnEnd.Length);
+            if (turnEnd is not null)
+            {
+                ranges[i] = TextRange.FromBounds(ranges[i].Start, end + turnEnd.Length);
+                last = turnEnd;
+            }
         }
     }
 
