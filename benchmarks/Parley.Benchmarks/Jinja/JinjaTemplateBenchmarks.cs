@@ -43,7 +43,14 @@ public class JinjaFormatBenchmarks
     private JinjaWorkload _workload = null!;
     private FormatOptions _options;
 
-    [Params("Phi-3", "SmolLM3 (generation)")]
+    /// <summary>The workloads whose variables are a plain conversation (what TryFormat and Format take).</summary>
+    public static IEnumerable<string> PlainTemplates =>
+    [
+        "Phi-3", "SmolLM3 (generation)", "Zephyr", "Qwen1.5 (ChatML)", "DeepSeek-R1", "Gemma (zephyr-7b-gemma)", "OpenChat-3.5", "SOLAR",
+        "CodeLlama-70b", "InternLM2", "Falcon-RW", "DeepSeek-Coder", "Mistral-Nemo",
+    ];
+
+    [ParamsSource(nameof(PlainTemplates))]
     public string Template { get; set; } = "";
 
     [Params(3, 20)]

@@ -202,6 +202,41 @@ namespace Parley.Generators.Jinja
 
         private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 
+        // Template text and constant strings written one after another become one write.
+        private readonly System.Text.StringBuilder _pendingText = new();
+
+        private void WriteText(string text) => _pendingText.Append(text);
+
+        private readonly List<string> _pendingComments = new();
+
+        private void Flush()
+        {
+            foreach (string comment in _pendingComments) _w.Line(comment);
+            _pendingComments.Clear();
+            if (_pendingText.Length == 0) return;
+            string text = _pendingText.ToString();
+            _pendingText.Clear();
+            _w.Line("__o.Write(" + Literal(text) + ");");
+        }
+
+        private void Line(string line)
+        {
+            Flush();
+            _w.Line(line);
+        }
+
+        private void Open(string line)
+        {
+            Flush();
+            _w.Open(line);
+        }
+
+        private void Close()
+        {
+            Flush();
+            _w.Close();
+        }
+
         private static string Int(long value) => value.ToString(CultureInfo.InvariantCulture) + "L";
 
         private string Temp(string prefix) => "__" + prefix + (++_counter).ToString(CultureInfo.InvariantCulture);
@@ -328,7 +363,7 @@ namespace Parley.Generators.Jinja
                 local.Rep = rep;
                 if (rep is { } r && r != JType.Ns)
                 {
-                    _w.Line(CsType(r) + " " + local.Cs + " = " + (start.Type == JType.Undef ? (r == JType.Text ? Undefined : "default") : Convert(start, r, at)) + ";");
+                    Line(CsType(r) + " " + local.Cs + " = " + (start.Type == JType.Undef ? (r == JType.Text ? Undefined : "default") : Convert(start, r, at)) + ";");
                 }
 
                 frame.Locals[name] = local;
@@ -380,12 +415,12 @@ namespace Parley.Generators.Jinja
                 }
                 else if (rep != JType.Ns)
                 {
-                    _w.Line(local.Cs + " = " + Convert(value, rep, at) + ";");
+                    Line(local.Cs + " = " + Convert(value, rep, at) + ";");
                 }
             }
             else if (local.Rep is { } r && r != JType.Ns)
             {
-                _w.Line(local.Cs + " = " + (r == JType.Text ? Undefined : "default") + ";");
+                Line(local.Cs + " = " + (r == JType.Text ? Undefined : "default") + ";");
             }
 
             _flow[local] = value.Type;
@@ -419,6 +454,7 @@ namespace Parley.Generators.Jinja
             JinjaScopes.CollectAssigned(template.Body, names);
             Declare(_frame, template, names, n => new TExpr(FreeCode(n), FreeType(n)), template.Body.FirstOrDefault() ?? (JinjaNode)new JText());
             Body(template.Body);
+            Flush();
         }
 
         private void CollectNamespaces(List<JStmt> body)
@@ -469,15 +505,20 @@ namespace Parley.Generators.Jinja
             }
         }
 
-        private void Position(JStmt s, string tag) =>
-            _w.Line("// " + s.Line.ToString(CultureInfo.InvariantCulture) + ":" + s.Column.ToString(CultureInfo.InvariantCulture) + " " + tag);
+        // `// line:col {% tag %}` back to the template; a statement whose text joins a pending write is noted with it.
+        private void Position(JStmt s, string tag)
+        {
+            string comment = "// " + s.Line.ToString(CultureInfo.InvariantCulture) + ":" + s.Column.ToString(CultureInfo.InvariantCulture) + " " + tag;
+            if (_pendingText.Length == 0) _w.Line(comment);
+            else _pendingComments.Add(comment);
+        }
 
         private void Stmt(JStmt s)
         {
             switch (s)
             {
                 case JText t:
-                    if (t.Text.Length > 0) _w.Line("__o.Write(" + Literal(t.Text) + ");");
+                    WriteText(t.Text);
                     break;
                 case JOutput output:
                     Position(s, "{{ ... }}");
@@ -519,14 +560,14 @@ namespace Parley.Generators.Jinja
                     break;
                 case JGeneration g:
                     Position(s, "{% generation %}");
-                    _w.Line("__o.BeginGeneration();");
+                    Line("__o.BeginGeneration();");
                     Body(g.Body);
-                    if (!_unreachable) _w.Line("__o.EndGeneration();");
+                    if (!_unreachable) Line("__o.EndGeneration();");
                     break;
                 case JLoopControl control:
                     if (_loops.Count == 0) throw new NotTyped("break/continue outside a loop", s);
                     _loops[_loops.Count - 1].Exits.Add(Snapshot());
-                    _w.Line(control.IsBreak ? "break;" : "continue;");
+                    Line(control.IsBreak ? "break;" : "continue;");
                     _unreachable = true;
                     break;
                 default:
@@ -539,7 +580,7 @@ namespace Parley.Generators.Jinja
             if (e is JCall { Callee: JName { Name: "raise_exception" } } && Find("raise_exception") is null)
             {
                 // The general renderer raises it with its message.
-                _w.Line("throw " + Typed + ".Fallback();");
+                Line("throw " + Typed + ".Fallback();");
                 _unreachable = true;
                 return;
             }
@@ -564,31 +605,32 @@ namespace Parley.Generators.Jinja
             {
                 case JType.Undef:
                     // `+` with undefined raises in Jinja; output of undefined writes nothing.
-                    if (plus) _w.Line("throw " + Typed + ".Fallback();");
+                    if (plus) Line("throw " + Typed + ".Fallback();");
                     if (plus) _unreachable = true;
                     break;
                 case JType.PStr:
                     if (v.Constant is string text)
                     {
-                        if (text.Length > 0) _w.Line("__o.Write(" + Literal(text) + ");");
+                        WriteText(text);
                     }
                     else
                     {
-                        _w.Line("__o.Write(" + v.Code + ");");
+                        Line("__o.Write(" + v.Code + ");");
                     }
 
                     break;
                 case JType.Text:
-                    _w.Line("__o.Write(" + v.Code + ");");
+                    Line("__o.Write(" + v.Code + ");");
                     break;
                 case JType.OptText:
-                    _w.Line((plus ? "__o.WriteDefined(" : "__o.Write(") + v.Code + ");");
+                    Line((plus ? "__o.WriteDefined(" : "__o.Write(") + v.Code + ");");
                     break;
                 case JType.Bool:
-                    _w.Line(v.Constant is bool b ? "__o.Write(" + Literal(b ? "True" : "False") + ");" : "__o.Write(" + v.Code + " ? \"True\" : \"False\");");
+                    if (v.Constant is bool b) WriteText(b ? "True" : "False");
+                    else Line("__o.Write(" + v.Code + " ? \"True\" : \"False\");");
                     break;
                 case JType.Int:
-                    _w.Line("__o.Write(" + v.Code + ");");
+                    Line("__o.Write(" + v.Code + ");");
                     break;
                 default:
                     throw new NotTyped("writing a " + v.Type, at);
@@ -608,22 +650,22 @@ namespace Parley.Generators.Jinja
                 {
                     if (open)
                     {
-                        _w.Open("else");
+                        Open("else");
                     }
                     else
                     {
-                        _w.Open("");
+                        Open("");
                     }
 
                     EmitBranch(i.Branches[b].Value, entry, ends);
-                    _w.Close();
+                    Close();
                     decided = true;
                     break;
                 }
 
-                _w.Open((open ? "else if (" : "if (") + test.Code + ")");
+                Open((open ? "else if (" : "if (") + test.Code + ")");
                 EmitBranch(i.Branches[b].Value, entry, ends);
-                _w.Close();
+                Close();
                 open = true;
             }
 
@@ -631,9 +673,9 @@ namespace Parley.Generators.Jinja
             {
                 if (i.Else is not null)
                 {
-                    _w.Open(open ? "else" : "");
+                    Open(open ? "else" : "");
                     EmitBranch(i.Else, entry, ends);
-                    _w.Close();
+                    Close();
                 }
                 else
                 {
@@ -680,29 +722,29 @@ namespace Parley.Generators.Jinja
                 if (iter.Type != JType.Msgs) throw new NotTyped("a loop over a " + iter.Type, f);
             }
 
-            _w.Open("");
+            Open("");
             string index = Temp("i");
             string? items = null, first = null;
             string count;
             if (rangeStart is null)
             {
                 items = Temp("items");
-                _w.Line("var " + items + " = " + iter.Code + ";");
+                Line("var " + items + " = " + iter.Code + ";");
                 count = items + ".Length";
             }
             else
             {
                 first = Temp("start");
                 count = Temp("count");
-                _w.Line("long " + first + " = " + rangeStart + ";");
-                _w.Line("int " + count + " = " + Typed + ".RangeCount(" + first + ", " + rangeStop + ");");
+                Line("long " + first + " = " + rangeStart + ";");
+                Line("int " + count + " = " + Typed + ".RangeCount(" + first + ", " + rangeStop + ");");
             }
 
             var frame = new Frame(_frame);
             _frame = frame;
             JType element = items is null ? JType.Int : JType.Msg;
             var targetLocal = new Local(target.Name, Temp("v") + "_" + Sanitize(target.Name), (f, target.Name)) { Rep = element };
-            _w.Line(CsType(element) + " " + targetLocal.Cs + " = default;");
+            Line(CsType(element) + " " + targetLocal.Cs + " = default;");
             frame.Locals[target.Name] = targetLocal;
             var assigned = new HashSet<string>();
             JinjaScopes.CollectAssigned(f.Body, assigned);
@@ -712,19 +754,20 @@ namespace Parley.Generators.Jinja
             var initials = assigned.ToDictionary(n => n, n => Find(n) is { } o ? Read(o, f) : new TExpr(FreeCode(n), FreeType(n)));
             _frame = frame;
             Declare(frame, f, assigned, n => initials[n], f);
-            _w.Open("for (int " + index + " = 0; " + index + " < " + count + "; " + index + "++)");
+            Open("for (int " + index + " = 0; " + index + " < " + count + "; " + index + "++)");
             if (items is null)
             {
-                _w.Line(Typed + ".CountIteration();");
-                _w.Line(targetLocal.Cs + " = " + first + " + " + index + ";");
+                Line(Typed + ".CountIteration();");
+                Line(targetLocal.Cs + " = " + first + " + " + index + ";");
             }
             else
             {
-                _w.Line(targetLocal.Cs + " = " + items + "[" + index + "];");
+                Line(targetLocal.Cs + " = " + items + "[" + index + "];");
             }
 
             var loop = new LoopContext(index, count, items);
             _loops.Add(loop);
+            Flush();
             int mark = _w.Length;
             int indent = _w.Indent;
             _flow[targetLocal] = element;
@@ -742,28 +785,30 @@ namespace Parley.Generators.Jinja
                 if (SameState(joined, head)) break;
                 if (round == 4) throw new NotTyped("the types in a loop do not settle", f);
                 head = joined;
+                _pendingText.Clear();
+                _pendingComments.Clear();
                 _w.Truncate(mark);
                 _w.Indent = indent;
             }
 
             _unreachable = false;
             _loops.RemoveAt(_loops.Count - 1);
-            _w.Close();
+            Close();
             _frame = frame.Parent!;
             // After the loop: whatever held at its head (no pass, or after any pass), including namespace attributes
             // the body set.
             _flow = head;
             if (f.Else is not null)
             {
-                _w.Open("if (" + count + " == 0)");
+                Open("if (" + count + " == 0)");
                 var ends = new List<Dictionary<Local, JType>>();
                 EmitBranch(f.Else, head, ends);
-                _w.Close();
+                Close();
                 ends.Add(head);
                 _flow = JoinStates(ends);
             }
 
-            _w.Close();
+            Close();
         }
 
         // ((a + b) + c) gives [a, b, c].
@@ -1081,8 +1126,16 @@ namespace Parley.Generators.Jinja
                 case "and" or "or":
                 {
                     TExpr l = E(b.Left), r = E(b.Right);
-                    if (l.Type != JType.Bool || r.Type != JType.Bool) throw new NotTyped("'" + b.Op + "' of a " + l.Type + " and a " + r.Type + " as a value", b);
-                    return Truthy(b);
+                    if (l.Type == JType.Bool && r.Type == JType.Bool) return Truthy(b);
+                    // Python's value of `a or b` is a when a is true, else b (`and` the other way round).
+                    TExpr test = Truthy(b.Left);
+                    bool or = b.Op == "or";
+                    if (test.Constant is bool known) return known == or ? l : r;
+                    JType joined = Join(l.Type, r.Type);
+                    JType rep = RepOf(joined) is { } found && joined != JType.Conflict ? found : throw new NotTyped("'" + b.Op + "' of a " + l.Type + " and a " + r.Type + " as a value", b);
+                    if (rep == JType.Ns) throw new NotTyped("'" + b.Op + "' of namespaces", b);
+                    string first = Convert(or ? l : r, rep, b), second = Convert(or ? r : l, rep, b);
+                    return new TExpr("(" + test.Code + " ? " + first + " : " + second + ")", joined);
                 }
 
                 case "+" or "~":

@@ -17,13 +17,8 @@ public static class JinjaJson
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                var dict = new JinjaDict(element.GetPropertyCount());
-                foreach (JsonProperty property in element.EnumerateObject())
-                {
-                    dict.Set(Known(JsonMarshal.GetRawUtf8PropertyName(property)) ?? property.Name, FromJson(property.Value));
-                }
-
-                return JinjaValue.FromDict(dict);
+                // Read when first needed: a tool schema that is only written back with `tojson` is never converted.
+                return JinjaValue.FromDict(JinjaDict.FromJsonObject(element));
             case JsonValueKind.Array:
                 var list = new List<JinjaValue>(element.GetArrayLength());
                 foreach (JsonElement item in element.EnumerateArray())
@@ -51,6 +46,15 @@ public static class JinjaJson
                 return JinjaValue.None;
             default:
                 return default;
+        }
+    }
+
+    /// <summary>Sets the properties of <paramref name="json"/> (an object) into <paramref name="dict"/>.</summary>
+    internal static void Fill(JinjaDict dict, JsonElement json)
+    {
+        foreach (JsonProperty property in json.EnumerateObject())
+        {
+            dict.Set(Known(JsonMarshal.GetRawUtf8PropertyName(property)) ?? property.Name, FromJson(property.Value));
         }
     }
 
@@ -122,6 +126,9 @@ public static class JinjaJson
                 if (items.Count > 0) NewLine(sb, indent, depth);
                 sb.Append(']');
                 return;
+            case JinjaKind.Dict when !sortKeys && value.AsDict.TryGetPendingJson(out JsonElement json) && WritesAsIs(json):
+                WriteJson(sb, json, ascii, indent, itemSep, keySep, depth);
+                return;
             case JinjaKind.Dict:
             case JinjaKind.Namespace:
                 IEnumerable<KeyValuePair<JinjaValue, JinjaValue>> pairs = value.AsDict;
@@ -151,6 +158,83 @@ public static class JinjaJson
                 throw new TemplateException("TypeError: Object of type Undefined is not JSON serializable");
             default:
                 throw new TemplateException("TypeError: Object of type " + value.Kind + " is not JSON serializable");
+        }
+    }
+
+    // Whether a JSON object can be written as it stands: json.loads keeps the last of repeated names (at the first one's
+    // place), which only the converted dict reproduces, so objects with a repeated (or escaped, which may hide a repeat)
+    // name anywhere inside are converted first.
+    private static bool WritesAsIs(JsonElement json)
+    {
+        switch (json.ValueKind)
+        {
+            case JsonValueKind.Object:
+                int count = 0;
+                foreach (JsonProperty property in json.EnumerateObject())
+                {
+                    ReadOnlySpan<byte> name = JsonMarshal.GetRawUtf8PropertyName(property);
+                    if (name.IndexOf((byte)'\\') >= 0 || !WritesAsIs(property.Value)) return false;
+                    int seen = 0;
+                    foreach (JsonProperty earlier in json.EnumerateObject())
+                    {
+                        if (seen++ == count) break;
+                        if (JsonMarshal.GetRawUtf8PropertyName(earlier).SequenceEqual(name)) return false;
+                    }
+
+                    count++;
+                }
+
+                return true;
+            case JsonValueKind.Array:
+                foreach (JsonElement item in json.EnumerateArray())
+                {
+                    if (!WritesAsIs(item)) return false;
+                }
+
+                return true;
+            default:
+                return true;
+        }
+    }
+
+    // json.dumps of what json.loads would make of `json`, written from the JSON itself (see WritesAsIs).
+    private static void WriteJson(StringBuilder sb, JsonElement json, bool ascii, string? indent, string itemSep, string keySep, int depth)
+    {
+        switch (json.ValueKind)
+        {
+            case JsonValueKind.Object:
+                sb.Append('{');
+                bool first = true;
+                foreach (JsonProperty property in json.EnumerateObject())
+                {
+                    if (!first) sb.Append(itemSep);
+                    first = false;
+                    NewLine(sb, indent, depth + 1);
+                    WriteString(sb, Known(JsonMarshal.GetRawUtf8PropertyName(property)) ?? property.Name, ascii);
+                    sb.Append(keySep);
+                    WriteJson(sb, property.Value, ascii, indent, itemSep, keySep, depth + 1);
+                }
+
+                if (!first) NewLine(sb, indent, depth);
+                sb.Append('}');
+                return;
+            case JsonValueKind.Array:
+                sb.Append('[');
+                int i = 0;
+                foreach (JsonElement item in json.EnumerateArray())
+                {
+                    if (i++ > 0) sb.Append(itemSep);
+                    NewLine(sb, indent, depth + 1);
+                    WriteJson(sb, item, ascii, indent, itemSep, keySep, depth + 1);
+                }
+
+                if (i > 0) NewLine(sb, indent, depth);
+                sb.Append(']');
+                return;
+            default:
+                // Scalars as the converted value writes them (ints, floats, strings, true/false/null).
+                Write(sb, FromJson(json), ascii, indent, itemSep, keySep, sortKeys: false, depth);
+                return;
         }
     }
 

@@ -110,6 +110,7 @@ public sealed partial class JinjaOutput
     public bool HasGeneration { get; private set; }
 
     /// <summary>Writes text.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void Write(string text)
     {
         if (_length + text.Length > _maxLength) throw JinjaRenderScope.OutputExceeded(_maxLength);
@@ -124,7 +125,8 @@ public sealed partial class JinjaOutput
         _length += text.Length;
     }
 
-    private void Grow(int more) => Array.Resize(ref _chars, Math.Max(_length + more, _chars.Length * 2));
+    // Doubling, but never past the output limit (a write beyond it throws before it gets here).
+    private void Grow(int more) => Array.Resize(ref _chars, Math.Max(_length + more, (int)Math.Min(_chars.Length * 2L, Math.Max(_maxLength, 64))));
 
     /// <summary>Whether <paramref name="value"/> was written at <paramref name="index"/>, ending at or before <paramref name="limit"/>.</summary>
     internal bool HasAt(int index, string value, int limit)

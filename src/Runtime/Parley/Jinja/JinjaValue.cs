@@ -397,6 +397,11 @@ public sealed class JinjaDict : IEnumerable<KeyValuePair<JinjaValue, JinjaValue>
     private string? _role;
     private string? _content;
 
+    // A JSON object not read yet (Render's variables): its entries are made on first access, and `tojson` of a dict
+    // nobody looked into writes the JSON itself. _jsonPending is true exactly while the dict is in that form.
+    private System.Text.Json.JsonElement _json;
+    private bool _jsonPending;
+
     /// <summary>An empty dict.</summary>
     public JinjaDict()
     {
@@ -409,8 +414,25 @@ public sealed class JinjaDict : IEnumerable<KeyValuePair<JinjaValue, JinjaValue>
         _items = new(capacity);
     }
 
+    /// <summary>A dict holding the properties of <paramref name="json"/> (an object), read when first needed.</summary>
+    internal static JinjaDict FromJsonObject(System.Text.Json.JsonElement json) => new(0) { _json = json, _jsonPending = true };
+
+    /// <summary>The JSON object this dict still is, when nothing has read or changed it.</summary>
+    internal bool TryGetPendingJson(out System.Text.Json.JsonElement json)
+    {
+        json = _json;
+        return _jsonPending;
+    }
+
     /// <summary>Number of entries.</summary>
-    public int Count => _role is not null ? 2 : _items.Count;
+    public int Count
+    {
+        get
+        {
+            if (_jsonPending) Materialize();
+            return _role is not null ? 2 : _items.Count;
+        }
+    }
 
     /// <summary>Sets a value, keeping the first insertion's position.</summary>
     public void Set(JinjaValue key, JinjaValue value)
@@ -441,6 +463,8 @@ public sealed class JinjaDict : IEnumerable<KeyValuePair<JinjaValue, JinjaValue>
     /// <summary>Removes every entry, keeping the storage (for dicts reused from one rendering to the next).</summary>
     internal void Clear()
     {
+        _jsonPending = false;
+        _json = default;
         _items.Clear();
         _index = null;
         _role = null;
@@ -457,6 +481,16 @@ public sealed class JinjaDict : IEnumerable<KeyValuePair<JinjaValue, JinjaValue>
 
     private void Materialize()
     {
+        if (_jsonPending)
+        {
+            _jsonPending = false;
+            System.Text.Json.JsonElement json = _json;
+            _json = default;
+            _items.Capacity = json.GetPropertyCount();
+            JinjaJson.Fill(this, json);
+            return;
+        }
+
         if (_role is null) return;
         string role = _role, content = _content!;
         _role = null;
@@ -471,6 +505,7 @@ public sealed class JinjaDict : IEnumerable<KeyValuePair<JinjaValue, JinjaValue>
 
     private int IndexOf(JinjaValue key)
     {
+        if (_jsonPending) Materialize();
         if (_index is not null) return _index.TryGetValue(key, out int found) ? found : -1;
         if (key.IsString) return IndexOf(key.AsString);
         for (int i = 0; i < _items.Count; i++)
@@ -483,6 +518,7 @@ public sealed class JinjaDict : IEnumerable<KeyValuePair<JinjaValue, JinjaValue>
 
     private int IndexOf(string key)
     {
+        if (_jsonPending) Materialize();
         if (_index is not null) return _index.TryGetValue(JinjaValue.FromString(key), out int found) ? found : -1;
         // Through a span: the entries are 48-byte structs, not worth copying out one by one.
         ReadOnlySpan<KeyValuePair<JinjaValue, JinjaValue>> items = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_items);
