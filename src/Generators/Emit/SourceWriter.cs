@@ -19,6 +19,12 @@ namespace Parley.Generators.Emit
             set => _indent = value;
         }
 
+        /// <summary>Inserts <paramref name="text"/> (whole, indented lines) at <paramref name="at"/>, a <see cref="Length"/> taken earlier.</summary>
+        public void Insert(int at, string text) => _text.Insert(at, text);
+
+        /// <summary>Empties the writer (a nested method is written apart, then spliced in).</summary>
+        public void Clear() => _text.Clear();
+
         /// <summary>Drops what was written after <paramref name="length"/> (code emitted again with better knowledge).</summary>
         public void Truncate(int length) => _text.Length = length;
 

@@ -19,14 +19,13 @@ namespace Parley.Generators.Jinja
         private const string Args = "global::Parley.Jinja.JinjaArgs";
         private const string Out = "global::Parley.Jinja.JinjaOutput";
 
-        private readonly StringBuilder _body = new();
+        private readonly Parley.Generators.Emit.SourceWriter _body = new();
         private readonly Dictionary<string, string> _free = new();
         private readonly List<string> _statics = new();
 
         // For loops whose body is being emitted, by the C# local that holds their `loop` variable. Keyed by the local
         // (not the frame) because capture and with-blocks copy the enclosing frame's locals into frames of their own.
         private readonly Dictionary<string, LoopInfo> _loops = new();
-        private int _indent;
         private int _counter;
         private Frame _frame;
 
@@ -71,7 +70,7 @@ namespace Parley.Generators.Jinja
 
         private JinjaEmitter(int indent)
         {
-            _indent = indent;
+            _body.Indent = indent;
             _frame = new Frame(null, "__o");
         }
 
@@ -142,27 +141,11 @@ namespace Parley.Generators.Jinja
             Line(_pos + " = (" + s.Line.ToString(CultureInfo.InvariantCulture) + "L << 32) | " + s.Column.ToString(CultureInfo.InvariantCulture) + "; // " + s.Line.ToString(CultureInfo.InvariantCulture) + ":" + s.Column.ToString(CultureInfo.InvariantCulture) + " " + tag);
         }
 
-        private void Line(string line)
-        {
-            _body.Append(' ', _indent * 4).Append(line).Append('\n');
-        }
+        private void Line(string line) => _body.Line(line);
 
-        private void Open(string line)
-        {
-            if (line.Length > 0)
-            {
-                Line(line);
-            }
+        private void Open(string line) => _body.Open(line);
 
-            Line("{");
-            _indent++;
-        }
-
-        private void Close()
-        {
-            _indent--;
-            Line("}");
-        }
+        private void Close() => _body.Close();
 
         private string Temp(string prefix) => "__" + prefix + (++_counter).ToString(CultureInfo.InvariantCulture);
 
@@ -270,21 +253,29 @@ namespace Parley.Generators.Jinja
 
                     break;
                 case JIf i:
-                    for (int b = 0; b < i.Branches.Count; b++)
+                {
+                    // Constant conditions (`{% if true %}`) pick their branch here rather than in an `if (true)`.
+                    bool open = false, decided = false;
+                    for (int b = 0; b < i.Branches.Count && !decided; b++)
                     {
-                        Open((b == 0 ? "if (" : "else if (") + Truthy(i.Branches[b].Key) + ")");
+                        string condition = Truthy(i.Branches[b].Key);
+                        if (condition == "false") continue;
+                        decided = condition == "true";
+                        Open(decided ? (open ? "else" : "") : (open ? "else if (" : "if (") + condition + ")");
                         Body(i.Branches[b].Value);
                         Close();
+                        open = true;
                     }
 
-                    if (i.Else is not null)
+                    if (!decided && i.Else is not null)
                     {
-                        Open("else");
+                        Open(open ? "else" : "");
                         Body(i.Else);
                         Close();
                     }
 
                     break;
+                }
                 case JFor f:
                     EmitFor(f);
                     break;
@@ -373,7 +364,7 @@ namespace Parley.Generators.Jinja
             }
 
             Line("{");
-            _indent++;
+            _body.Indent++;
             var names = new List<string>();
             var checks = new List<string>();
             foreach (JExpr part in parts)
@@ -418,7 +409,7 @@ namespace Parley.Generators.Jinja
                 Line(o + ".Write(" + sum + ");");
                 Close();
             }
-            _indent--;
+            _body.Indent--;
             Line("}");
         }
 
@@ -520,10 +511,10 @@ namespace Parley.Generators.Jinja
             string index = Temp("i");
             // The loop object's lines go here if the body turns out to need it (see LoopInfo).
             int objectAt = _body.Length;
-            string objectPad = new string(' ', _indent * 4);
+            string objectPad = new string(' ', _body.Indent * 4);
             Open("for (int " + index + " = 0; " + index + " < " + items + ".Count; " + index + "++)");
             int indexAt = _body.Length;
-            string indexPad = new string(' ', _indent * 4);
+            string indexPad = new string(' ', _body.Indent * 4);
             Line("global::Parley.Jinja.JinjaRenderScope.CountIteration();");
             var info = new LoopInfo(index, items, inline: !assigned.Contains("loop"));
             _loops[loopLocal] = info;
@@ -554,12 +545,12 @@ namespace Parley.Generators.Jinja
         {
             string args = Temp("a");
             string output = Temp("o");
-            var saved = new StringBuilder(_body.ToString());
+            string saved = _body.ToString();
             _body.Clear();
-            int savedIndent = _indent;
+            int savedIndent = _body.Indent;
             string savedPos = _pos;
             _pos = Temp("pos");
-            _indent = 1;
+            _body.Indent = 1;
             Line("long " + _pos + " = 0;");
             Open("try");
             var frame = new Frame(_frame, output);
@@ -589,15 +580,15 @@ namespace Parley.Generators.Jinja
             Line("return " + V + ".FromString(" + output + ".ToString());");
             Close();
             var limitCatch = new StringBuilder();
-            AppendLimitCatch(limitCatch, new string(' ', _indent * 4), _pos);
-            _body.Append(limitCatch);
+            AppendLimitCatch(limitCatch, new string(' ', _body.Indent * 4), _pos);
+            _body.Raw(limitCatch.ToString());
             _pos = savedPos;
             _frame = frame.Parent!;
             string lambdaBody = _body.ToString();
             _body.Clear();
-            _body.Append(saved);
-            _indent = savedIndent;
-            string pad = new string(' ', _indent * 4);
+            _body.Raw(saved);
+            _body.Indent = savedIndent;
+            string pad = new string(' ', _body.Indent * 4);
             var lambda = new StringBuilder();
             lambda.Append(V).Append(".FromCallable((").Append(Args).Append(' ').Append(args).Append(") =>\n");
             lambda.Append(pad).Append("{\n");
