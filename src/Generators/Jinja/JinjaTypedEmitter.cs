@@ -44,6 +44,7 @@ namespace Parley.Generators.Jinja
             Msg,
             Msgs,
             Ns,
+            None,
             Conflict,
         }
 
@@ -274,8 +275,12 @@ namespace Parley.Generators.Jinja
             JType.Msg => JType.Msg,
             JType.Msgs => JType.Msgs,
             JType.Ns => JType.Ns,
+            JType.None => JType.None,
             _ => null,
         };
+
+        // Namespaces (their attributes are locals of their own) and none (a constant) need no C# storage.
+        private static bool Storageless(JType rep) => rep is JType.Ns or JType.None;
 
         private static string CsType(JType rep) => rep switch
         {
@@ -361,7 +366,7 @@ namespace Parley.Generators.Jinja
                 }
 
                 local.Rep = rep;
-                if (rep is { } r && r != JType.Ns)
+                if (rep is { } r && !Storageless(r))
                 {
                     Line(CsType(r) + " " + local.Cs + " = " + (start.Type == JType.Undef ? (r == JType.Text ? Undefined : "default") : Convert(start, r, at)) + ";");
                 }
@@ -393,6 +398,7 @@ namespace Parley.Generators.Jinja
             }
 
             if (flow == JType.Ns) return new TExpr("", JType.Ns);
+            if (flow == JType.None) return new TExpr("", JType.None);
             if (local.Rep == JType.Text) return new TExpr(local.Cs, flow == JType.OptText ? JType.OptText : JType.Text);
             return new TExpr(local.Cs, flow);
         }
@@ -413,12 +419,12 @@ namespace Parley.Generators.Jinja
                 {
                     throw new NotTyped("'" + name + "' holds values of different types", at);
                 }
-                else if (rep != JType.Ns)
+                else if (!Storageless(rep))
                 {
                     Line(local.Cs + " = " + Convert(value, rep, at) + ";");
                 }
             }
-            else if (local.Rep is { } r && r != JType.Ns)
+            else if (local.Rep is { } r && !Storageless(r))
             {
                 Line(local.Cs + " = " + (r == JType.Text ? Undefined : "default") + ";");
             }
@@ -632,6 +638,9 @@ namespace Parley.Generators.Jinja
                 case JType.Int:
                     Line("__o.Write(" + v.Code + ");");
                     break;
+                case JType.None when !plus:
+                    WriteText("None");
+                    break;
                 default:
                     throw new NotTyped("writing a " + v.Type, at);
             }
@@ -703,11 +712,19 @@ namespace Parley.Generators.Jinja
             if (f.Target is not JName target) throw new NotTyped("a loop unpacking a tuple", f);
             string? rangeStart = null, rangeStop = null;
             TExpr iter = default;
+            bool reversed = false;
             if (f.Iter is JCall { Callee: JName { Name: "range" } } range && Find("range") is null
                 && range.Args.Named.Count == 0 && range.Args.Splat is null && range.Args.KeywordSplat is null && range.Args.Positional.Count is 1 or 2)
             {
                 rangeStart = range.Args.Positional.Count == 1 ? "0L" : IntOperand(range.Args.Positional[0]);
                 rangeStop = IntOperand(range.Args.Positional[range.Args.Positional.Count - 1]);
+            }
+            else if (f.Iter is JGetItem { Index: JSlice { Start: null, Stop: null, Step: JConst { Value: -1L } or JUnary { Op: "-", Operand: JConst { Value: 1L } } } } backwards
+                && E(backwards.Target) is { Type: JType.Msgs } all)
+            {
+                // `for message in messages[::-1]`: the span walked from its end.
+                iter = all;
+                reversed = true;
             }
             else
             {
@@ -762,10 +779,10 @@ namespace Parley.Generators.Jinja
             }
             else
             {
-                Line(targetLocal.Cs + " = " + items + "[" + index + "];");
+                Line(targetLocal.Cs + " = " + items + "[" + (reversed ? count + " - 1 - " + index : index) + "];");
             }
 
-            var loop = new LoopContext(index, count, items);
+            var loop = new LoopContext(index, count, reversed ? null : items);
             _loops.Add(loop);
             Flush();
             int mark = _w.Length;
@@ -869,7 +886,7 @@ namespace Parley.Generators.Jinja
                 JType.Text or JType.OptText => new TExpr(v.Code + ".IsTrue", JType.Bool),
                 JType.Msgs => new TExpr("(" + v.Code + ".Length != 0)", JType.Bool),
                 JType.Msg or JType.Ns => Const(true),
-                JType.Undef => Const(false),
+                JType.Undef or JType.None => Const(false),
                 _ => throw new NotTyped("the truth of a " + v.Type, e),
             };
         }
@@ -884,7 +901,8 @@ namespace Parley.Generators.Jinja
                         bool b => Const(b),
                         long l => new TExpr(Int(l), JType.Int, l),
                         string s => Str(s),
-                        _ => throw new NotTyped(c.Value == JConst.NoneValue ? "none" : "a float literal", e),
+                        _ when c.Value == JConst.NoneValue => new TExpr("", JType.None),
+                        _ => throw new NotTyped("a float literal", e),
                     };
                 case JName n:
                     return Name(n);
@@ -1035,6 +1053,8 @@ namespace Parley.Generators.Jinja
                     return target.Type == JType.OptText ? new TExpr(TextType + ".OrEmpty(" + target.Code + ")", JType.Text) : target;
                 case "string" when target.Type == JType.Int && argc == 0:
                     return new TExpr("__o.Text(" + target.Code + ")", JType.Text);
+                case "tojson" when target.IsString && argc == 0 && f.Args.Named.Count == 0:
+                    return new TExpr("__o.JsonString(" + AsText(target, f).Code + ")", JType.Text);
                 case "upper" or "lower" or "title" or "capitalize" when (target.IsString || target.Type == JType.Undef) && argc == 0:
                     return new TExpr("__o.ChangeCase(" + AsText(target, f).Code + ", " + CaseMode(f.Name) + ", false)", JType.Text);
                 case "default" or "d" when argc == 1:
@@ -1065,15 +1085,23 @@ namespace Parley.Generators.Jinja
         private TExpr Test(JTest t)
         {
             if (t.Args.Positional.Count > 0 || t.Args.Named.Count > 0) throw new NotTyped("the test '" + t.Name + "' with arguments", t);
+            if (t.Name is "defined" or "undefined" && t.Target is JName { Name: var function } && JinjaBuiltins.Functions.ContainsKey(function) && Find(function) is null)
+            {
+                // The globals (strftime_now, raise_exception, namespace, range …) are defined.
+                return Const(t.Name == "defined" != t.Negated);
+            }
+
             TExpr v = E(t.Target);
             TExpr result = t.Name switch
             {
                 "defined" => v.Type == JType.Undef ? Const(false) : v.Type == JType.OptText ? new TExpr("!" + v.Code + ".IsUndefined", JType.Bool) : Const(true),
                 "undefined" => v.Type == JType.Undef ? Const(true) : v.Type == JType.OptText ? new TExpr(v.Code + ".IsUndefined", JType.Bool) : Const(false),
                 // Typed code has no none values: Jinja's undefined is not none.
-                "none" => Const(false),
+                "none" => Const(v.Type == JType.None),
                 "string" => v.Type is JType.PStr or JType.Text ? Const(true) : v.Type == JType.OptText ? new TExpr("!" + v.Code + ".IsUndefined", JType.Bool) : Const(false),
                 "boolean" => Const(v.Type == JType.Bool),
+                // Strings, dicts, lists and Jinja's undefined iterate; numbers, booleans and none do not.
+                "iterable" => Const(v.Type is JType.PStr or JType.Text or JType.OptText or JType.Undef or JType.Msg or JType.Msgs),
                 "number" or "integer" => Const(v.Type == JType.Int),
                 "mapping" => v.Type == JType.OptText ? Const(false) : Const(v.Type == JType.Msg),
                 "even" when v.Type == JType.Int => new TExpr("((" + v.Code + " & 1) == 0)", JType.Bool),
@@ -1245,6 +1273,14 @@ namespace Parley.Generators.Jinja
         private static TExpr Equality(TExpr l, TExpr r, JinjaNode at)
         {
             if (l.Constant is { } lc && r.Constant is { } rc && lc.GetType() == rc.GetType()) return Const(lc.Equals(rc));
+            if (l.Type == JType.None || r.Type == JType.None)
+            {
+                // None equals only None (not undefined).
+                TExpr other = l.Type == JType.None ? r : l;
+                if (other.Type == JType.OptText) return Const(false);
+                return Const(other.Type == JType.None);
+            }
+
             if (l.Type == JType.Undef || r.Type == JType.Undef)
             {
                 // Jinja's undefined equals only undefined.

@@ -32,6 +32,14 @@ public class TypedFormattingTests
         "TheBloke/deepseek-coder-33B-instruct-AWQ",
     ];
 
+    // Templates whose e2e case has tools, documents or flags, and that also compile to typed code for plain
+    // conversations (tools undefined): the most used fine-tuning families among them.
+    private static readonly string[] MustBeTypedWithPlainMessages =
+    [
+        "meta-llama/Llama-3.1-8B-Instruct", "Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen3-0.6B", "Qwen/Qwen2.5-VL-7B-Instruct",
+        "CohereForAI/c4ai-command-r-v01", "meetkai/functionary-medium-v2.2", "MadeAgents/Hammer2.1",
+    ];
+
     [OneTimeSetUp]
     public void RequireFixtures()
     {
@@ -41,8 +49,10 @@ public class TypedFormattingTests
         }
     }
 
+    // Every e2e template: the plain ones are checked against the fixture too; the others (tools, documents, flags in
+    // their case) are formatted with plain conversations, typed against general.
     public static IEnumerable<TestCaseData> PlainCases() =>
-        CompiledCases.EndToEnd.Where(IsPlain).Select(c => new TestCaseData(c).SetName("Typed_" + c.Name));
+        CompiledCases.EndToEnd.Select(c => new TestCaseData(c).SetName("Typed_" + c.Name));
 
     /// <summary>Whether the case's variables are a plain conversation (what Format and TryFormat take).</summary>
     public static bool IsPlain(JinjaCase c)
@@ -60,9 +70,9 @@ public class TypedFormattingTests
     public void Typed_coverage()
     {
         var typed = new List<string>();
-        foreach (JinjaCase c in CompiledCases.EndToEnd.Where(IsPlain))
+        foreach (JinjaCase c in CompiledCases.EndToEnd)
         {
-            string source = CompiledCases.Get().Sources["e2e:" + c.Name];
+            if (!CompiledCases.Get().Sources.TryGetValue("e2e:" + c.Name, out string? source)) continue;
             bool hasTyped = source.Contains("private static void __Format(", StringComparison.Ordinal);
             string reason = hasTyped ? "typed" : source.Split('\n').First(l => l.Contains("typed code does not cover", StringComparison.Ordinal)).Trim();
             TestContext.Out.WriteLine($"{c.Name}: {reason}");
@@ -70,6 +80,7 @@ public class TypedFormattingTests
         }
 
         Assert.That(typed, Is.SupersetOf(MustBeTyped));
+        Assert.That(typed, Is.SupersetOf(MustBeTypedWithPlainMessages));
     }
 
     [TestCaseSource(nameof(PlainCases))]
@@ -83,6 +94,8 @@ public class TypedFormattingTests
             Assert.Ignore("no typed code for this template");
         }
 
+        if (!IsPlain(c)) Assert.That(MustBeTypedWithPlainMessages, Does.Contain(c.Name), "a template that gained typed code: list it");
+
         var render = type.GetMethod("__Render", BindingFlags.NonPublic | BindingFlags.Static)!.CreateDelegate<JinjaRenderer>();
         var typedRenderer = format.CreateDelegate<JinjaMessageRenderer>();
         TemplateInfo info = (TemplateInfo)type.GetProperty("Info")!.GetValue(null)!;
@@ -90,13 +103,15 @@ public class TypedFormattingTests
         string? eos = c.Variables.TryGetProperty("eos_token", out JsonElement e) ? e.GetString() : null;
         var general = new JinjaBoundTemplate(render, info, bos, eos);
         var typed = new JinjaBoundTemplate(render, info, bos, eos, typedRenderer);
-        ChatMessage[] own = Messages(c.Variables.GetProperty("messages"));
-        bool ownPrompt = c.Variables.TryGetProperty("add_generation_prompt", out JsonElement p) && p.GetBoolean();
-
-        // The fixture's own conversation renders as Python rendered it, without handing over to the general renderer.
-        string today = DateTime.Now.ToString("dd MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture);
-        Assert.That(typed.Format(own, ownPrompt), Is.EqualTo(c.Expected!.Replace("10 July 2025", today)));
-        Assert.That(RunsTyped(typedRenderer, own, ownPrompt, bos, eos), Is.True, "the fixture's conversation stays on the typed path");
+        ChatMessage[] own = IsPlain(c) ? Messages(c.Variables.GetProperty("messages")) : [];
+        if (IsPlain(c))
+        {
+            // The fixture's own conversation renders as Python rendered it, without handing over to the general renderer.
+            bool ownPrompt = c.Variables.TryGetProperty("add_generation_prompt", out JsonElement p) && p.GetBoolean();
+            string today = DateTime.Now.ToString("dd MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture);
+            Assert.That(typed.Format(own, ownPrompt), Is.EqualTo(c.Expected!.Replace("10 July 2025", today)));
+            Assert.That(RunsTyped(typedRenderer, own, ownPrompt, bos, eos), Is.True, "the fixture's conversation stays on the typed path");
+        }
 
         foreach (ChatMessage[] messages in Variations(own))
         {
@@ -202,6 +217,7 @@ public class TypedFormattingTests
         yield return [ChatMessage.User(""), ChatMessage.Assistant("")];
         yield return [ChatMessage.User("Only a question")];
         yield return [ChatMessage.System("sys"), ChatMessage.User("q"), ChatMessage.Assistant("a"), ChatMessage.User("q2")];
+        yield return [ChatMessage.User("Weather?"), ChatMessage.Assistant("<think>\nLook it up.\n</think>\n\nCalling."), new ChatMessage("tool", "{\"temp\": \"20\u00b0C\"\n}"), ChatMessage.Assistant("It is 20°C.")];
         yield return [];
     }
 }

@@ -526,6 +526,55 @@ public sealed partial class JinjaOutput
         return Scratch(start);
     }
 
+    /// <summary>
+    /// <c>s | tojson</c> of a string: the JSON string literal Python's <c>json.dumps(s, ensure_ascii=False)</c> writes.
+    /// A new string in the general renderer, so no longer content.
+    /// </summary>
+    public JinjaText JsonString(in JinjaText text)
+    {
+        if (text.Kind == JinjaText.UndefinedKind) throw new JinjaFallbackException();
+        int start = _scratchLength;
+        AppendScratch("\"");
+        ReadOnlySpan<char> s = Chars(in text);
+        int from = 0;
+        Span<char> unicode = stackalloc char[6];
+        "\\u00".AsSpan().CopyTo(unicode);
+        for (int i = 0; i < s.Length; i++)
+        {
+            char c = s[i];
+            string? escaped = c switch
+            {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                '\b' => "\\b",
+                '\f' => "\\f",
+                _ => null,
+            };
+            if (escaped is null && c >= 0x20) continue;
+            AppendScratch(s.Slice(from, i - from));
+            if (escaped is not null)
+            {
+                AppendScratch(escaped);
+            }
+            else
+            {
+                unicode[4] = "0123456789abcdef"[c >> 4];
+                unicode[5] = "0123456789abcdef"[c & 15];
+                AppendScratch(unicode);
+            }
+
+            s = Chars(in text);
+            from = i + 1;
+        }
+
+        AppendScratch(s.Slice(from));
+        AppendScratch("\"");
+        return Scratch(start);
+    }
+
     private void AppendScratch(ReadOnlySpan<char> chars)
     {
         if (chars.Length == 0) return;
