@@ -35,9 +35,10 @@ if (args is ["--jinja-quick"])
     return;
 }
 
-if (args is ["--jinja-loop", var loopLabel, var loopMessages, var loopSeconds])
+if (args is ["--jinja-loop", var loopLabel, var loopMessages, var loopSeconds, .. var loopMode])
 {
-    // For a sampling profiler (perf record with DOTNET_PerfMapEnabled=1): TryFormat of one workload in a loop.
+    // For a sampling profiler (perf record with DOTNET_PerfMapEnabled=1): TryFormat (or Render, or the interpreter's
+    // Render) of one workload in a loop.
     var w = Parley.Benchmarks.Jinja.JinjaWorkloads.Get(loopLabel, int.Parse(loopMessages, System.Globalization.CultureInfo.InvariantCulture));
     var options = new Parley.FormatOptions { AddGenerationPrompt = w.AddGenerationPrompt };
     char[] buffer = new char[1 << 16];
@@ -46,7 +47,19 @@ if (args is ["--jinja-loop", var loopLabel, var loopMessages, var loopSeconds])
     long calls = 0;
     while (clock.Elapsed.TotalSeconds < double.Parse(loopSeconds, System.Globalization.CultureInfo.InvariantCulture))
     {
-        for (int i = 0; i < 1000; i++) w.Template.TryFormat(w.Chat, buffer, out _, in options, ranges, out _);
+        switch (loopMode is [var loopKind] ? loopKind : "format")
+        {
+            case "render":
+                for (int i = 0; i < 1000; i++) w.Render(w.Variables);
+                break;
+            case "interpreted":
+                for (int i = 0; i < 1000; i++) w.Interpreted.Render(w.Variables);
+                break;
+            default:
+                for (int i = 0; i < 1000; i++) w.Template.TryFormat(w.Chat, buffer, out _, in options, ranges, out _);
+                break;
+        }
+
         calls += 1000;
     }
 
