@@ -242,7 +242,7 @@ namespace Parley.Generators.Jinja
                     {
                         Line(o + ".Write(" + Literal(folded) + ");");
                     }
-                    else if (output.Expr is JBinary { Op: "+" or "~" } chain && Flatten(chain, chain.Op) is { Count: > 1 } parts)
+                    else if (output.Expr is JBinary { Op: "+" or "~" } chain && JBinary.Chain(chain, chain.Op) is { Count: > 1 } parts)
                     {
                         EmitWriteChain(chain.Op, parts);
                     }
@@ -334,19 +334,6 @@ namespace Parley.Generators.Jinja
             }
         }
 
-        // The operands of a left-nested chain of one operator: ((a + b) + c) gives [a, b, c].
-        private static List<JExpr> Flatten(JExpr e, string op)
-        {
-            var parts = new List<JExpr>();
-            while (e is JBinary b && b.Op == op)
-            {
-                parts.Insert(0, b.Right);
-                e = b.Left;
-            }
-
-            parts.Insert(0, e);
-            return parts;
-        }
 
         // {{ a ~ b ~ c }} writes each piece (str() of each is what '~' joins); {{ a + 'lit' + c }} writes the pieces
         // when all are strings (no concatenated temporaries) and otherwise falls back to Python's '+'.

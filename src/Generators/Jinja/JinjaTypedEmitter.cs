@@ -593,7 +593,7 @@ namespace Parley.Generators.Jinja
 
             if (e is JBinary { Op: "+" or "~" } chain)
             {
-                List<JExpr> parts = Flatten(chain, chain.Op);
+                List<JExpr> parts = JBinary.Chain(chain, chain.Op);
                 var typed = parts.Select(E).ToList();
                 if (chain.Op == "~" || typed.All(p => p.IsString || p.Type == JType.Undef))
                 {
@@ -828,19 +828,6 @@ namespace Parley.Generators.Jinja
             Close();
         }
 
-        // ((a + b) + c) gives [a, b, c].
-        private static List<JExpr> Flatten(JExpr e, string op)
-        {
-            var parts = new List<JExpr>();
-            while (e is JBinary b && b.Op == op)
-            {
-                parts.Insert(0, b.Right);
-                e = b.Left;
-            }
-
-            parts.Insert(0, e);
-            return parts;
-        }
 
         // ---- expressions ----
 
@@ -1168,7 +1155,7 @@ namespace Parley.Generators.Jinja
 
                 case "+" or "~":
                 {
-                    List<JExpr> parts = Flatten(b, b.Op);
+                    List<JExpr> parts = JBinary.Chain(b, b.Op);
                     var typed = parts.Select(E).ToList();
                     if (b.Op == "+" && typed.All(p => p.Type == JType.Int))
                     {

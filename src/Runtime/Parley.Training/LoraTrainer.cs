@@ -184,6 +184,10 @@ public sealed class LoraTrainer : IDisposable
             return false;
         }
         LoadCheckpoint(latest);
+        // A kill between renaming the newest checkpoint into place and deleting the older ones leaves both; the newest
+        // is complete and now loaded, so finish that clean-up (a run resumed at its last step saves no checkpoint that
+        // would do it).
+        CheckpointStore.DeleteAllBut(directory, latest);
         return true;
     }
 

@@ -157,6 +157,30 @@ public class TrainerTests
         return (dir, Path.Combine(dir, "step-000002"));
     }
 
+    [Test]
+    public void Resuming_removes_an_older_checkpoint_a_kill_left_beside_the_newest()
+    {
+        // A kill after the newest checkpoint was renamed into place but before the older ones were deleted leaves both;
+        // a run resumed at its last step saves nothing, so resuming itself must finish the clean-up.
+        var batches = YodaData.Batches(Tokenizer(), YodaData.Pairs().Take(16), rowsPerBatch: 4);
+        var (dir, step) = TrainTwoSteps(batches);
+        try
+        {
+            string older = Path.Combine(dir, "step-000001");
+            Directory.CreateDirectory(older);
+            foreach (string file in Directory.GetFiles(step)) File.Copy(file, Path.Combine(older, Path.GetFileName(file)));
+            using var model = QLoraModel();
+            using var trainer = new LoraTrainer(model, CheckpointOptions(dir));
+            Assert.That(trainer.TryResume(), Is.True);
+            Assert.That(trainer.Step, Is.EqualTo(2));
+            Assert.That(Directory.GetFileSystemEntries(dir).Select(Path.GetFileName), Is.EqualTo(new[] { "step-000002" }));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [TestCase("trainable.safetensors", "flip")]
     [TestCase("optimizer.bin", "truncate")]
     [TestCase("trainer_state.json", "delete")]

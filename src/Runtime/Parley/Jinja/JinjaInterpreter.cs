@@ -258,7 +258,7 @@ internal sealed class JinjaInterpreter
             {
                 plan = new OutputPlan(text, null, [], []);
             }
-            else if (e is JBinary { Op: "+" or "~" } chain && Flatten(chain, chain.Op) is { Count: > 1 } parts)
+            else if (e is JBinary { Op: "+" or "~" } chain && JBinary.Chain(chain, chain.Op) is { Count: > 1 } parts)
             {
                 plan = new OutputPlan(null, chain.Op, [.. parts], [.. parts.Select(ConstString)]);
             }
@@ -325,18 +325,6 @@ internal sealed class JinjaInterpreter
             o.Write(sum);
         }
 
-        private static List<JExpr> Flatten(JExpr e, string op)
-        {
-            var parts = new List<JExpr>();
-            while (e is JBinary b && b.Op == op)
-            {
-                parts.Insert(0, b.Right);
-                e = b.Left;
-            }
-
-            parts.Insert(0, e);
-            return parts;
-        }
 
         private static string? ConstString(JExpr e) => e switch
         {

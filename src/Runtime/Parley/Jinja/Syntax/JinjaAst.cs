@@ -141,6 +141,20 @@ namespace Parley.Jinja.Syntax
     /// <summary>A binary operator: arithmetic, <c>~</c>, <c>and</c>, <c>or</c>, comparisons, <c>in</c>, <c>not in</c>.</summary>
     internal sealed class JBinary : JExpr
     {
+        /// <summary>The operands of a left-nested chain of one operator: <c>((a + b) + c)</c> gives <c>[a, b, c]</c>.</summary>
+        public static List<JExpr> Chain(JExpr e, string op)
+        {
+            var parts = new List<JExpr>();
+            while (e is JBinary b && b.Op == op)
+            {
+                parts.Insert(0, b.Right);
+                e = b.Left;
+            }
+
+            parts.Insert(0, e);
+            return parts;
+        }
+
         /// <summary>The operator.</summary>
         public string Op { get; set; } = "";
 
