@@ -25,7 +25,8 @@ def peer(path):
 
 def micros(text):
     value, unit = text.replace(",", "").split()
-    return float(value) * {"ns": 1e-3, "us": 1.0, "μs": 1.0, "ms": 1e3, "s": 1e6}[unit]
+    unit = unit.replace("\u03bc", "u").replace("\u00b5", "u")
+    return float(value) * {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}[unit]
 
 
 def parley(out):
@@ -33,9 +34,13 @@ def parley(out):
     for path in glob.glob(os.path.join(out, "bdn", "results", "*-report.csv")):
         with open(path, encoding="utf-8") as f:
             for r in csv.DictReader(f):
-                key = (r["Template"], int(r["Messages"]), r["Method"])
+                key = (r["Template"], int(r["Messages"]), r["Method"].strip("'"))
                 rows[key] = (micros(r["Mean"]), r.get("Allocated", ""))
     return rows
+
+
+def ratio(r):
+    return "" if r is None else f"{r:.1f}×" if r < 10 else f"{r:.0f}×"
 
 
 def fmt(us):
@@ -57,9 +62,9 @@ def main(out):
             if rp: vs_py.append(rp)
             if rj: vs_js.append(rj)
             print(f"| {key[0]} | {key[1]} | {fmt(p) if p else ''} | {fmt(j) if j else ''} | {fmt(us)} | {allocated} | "
-                  f"{f'{rp:.0f}×' if rp else ''} | {f'{rj:.0f}×' if rj else ''} |")
+                  f"{ratio(rp)} | {ratio(rj)} |")
         if vs_py:
-            print(f"| **median** ({len(vs_py)} rows) | | | | | | **{statistics.median(vs_py):.0f}×** | **{statistics.median(vs_js):.0f}×** |")
+            print(f"| **median** ({len(vs_py)} rows) | | | | | | **{ratio(statistics.median(vs_py))}** | **{ratio(statistics.median(vs_js))}** |")
 
 
 if __name__ == "__main__":
