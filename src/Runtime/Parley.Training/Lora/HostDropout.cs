@@ -18,8 +18,6 @@ namespace Parley.Training.Lora;
 internal sealed class HostDropout : nn.Module<Tensor, Tensor>
 {
     private const ulong Golden = 0x9E3779B97F4A7C15;
-    // below this many values a mask is not worth splitting across threads
-    private const int ParallelThreshold = 1 << 18;
     private readonly double p;
 
     /// <summary>A dropout layer with probability <paramref name="p"/>, active in training mode only.</summary>
@@ -44,32 +42,15 @@ internal sealed class HostDropout : nn.Module<Tensor, Tensor>
             seed = draw.item<long>();
         }
         var mask = empty(input.shape, ScalarType.Float32);
-        var length = checked((int)mask.numel());
-        var threads = get_num_threads();
-        if (threads <= 1 || length < ParallelThreshold)
-        {
-            Fill(MemoryMarshal.Cast<byte, float>(mask.bytes), 0, (ulong)seed, p);
-        }
-        else
-        {
-            // chunks of an even length, so each starts on a pair boundary; each thread reads the storage span itself
-            var chunk = ((length + threads - 1) / threads + 1) & ~1;
-            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-            {
-                var from = t * chunk;
-                var count = Math.Min(chunk, length - from);
-                if (count > 0)
-                {
-                    Fill(MemoryMarshal.Cast<byte, float>(mask.bytes).Slice(from, count), from, (ulong)seed, p);
-                }
-            });
-        }
+        // one thread: at 36 M values a step the fill is a few tens of ms, and worker threads of our own would compete
+        // with libtorch's OpenMP workers, which spin between parallel ops
+        Fill(MemoryMarshal.Cast<byte, float>(mask.bytes), 0, (ulong)seed, p);
         return input.mul(mask);
     }
 
-    /// <summary>Writes values <paramref name="offset"/>.. of the mask: <c>0</c> with probability <paramref name="p"/>
-    /// and <c>1 / (1 - p)</c> otherwise. Value <c>i</c> depends only on the seed and <c>i</c>, so the mask is the same
-    /// however many threads write it.</summary>
+    /// <summary>Writes values <paramref name="offset"/>.. (an even offset) of the mask: <c>0</c> with probability
+    /// <paramref name="p"/> and <c>1 / (1 - p)</c> otherwise. Value <c>i</c> depends only on the seed and <c>i</c>, so
+    /// any split of the mask into pieces gives the same values.</summary>
     internal static void Fill(Span<float> mask, long offset, ulong seed, double p)
     {
         // a value is kept when its 32-bit uniform is at least p · 2³²: P(drop) = p to within 2⁻³²

@@ -183,18 +183,18 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
             // input and weight), so the update is accumulated into it in place: result += Scaling · down @ Bᵀ, one
             // GEMM with beta 1 and no copy of the base output (an out-of-place addmm copies it first: 36 M values a
             // step for the 29.5M Llama), no separate update tensor, scaling or addition, forward or backward
-            var result = base_layer.call(input.view(-1, InFeatures));
-            if (result.dtype == up.dtype)
-            {
-                var down = lora_A.call(AdapterInput(input.view(-1, InFeatures)));
-                var outShape = input.shape.ToArray();
-                outShape[^1] = OutFeatures;
-                return result.addmm_(down, up.t(), beta: 1, alpha: (float)Scaling).view(outShape).MoveToOuterDisposeScope();
-            }
+            var flat = input.view(-1, InFeatures);
+            var result = base_layer.call(flat);
             var outputShape = input.shape.ToArray();
             outputShape[^1] = OutFeatures;
-            var sum = result + lora_B.call(lora_A.call(AdapterInput(input.view(-1, InFeatures)))).mul(Scaling).to_type(result.dtype);
-            return sum.view(outputShape).MoveToOuterDisposeScope();
+            if (result.dtype == up.dtype)
+            {
+                var down = lora_A.call(AdapterInput(flat));
+                return result.addmm_(down, up.t(), beta: 1, alpha: (float)Scaling).view(outputShape).MoveToOuterDisposeScope();
+            }
+            // a 16-bit base: the float32 update is cast to the base's dtype before the add
+            var cast = lora_B.call(lora_A.call(AdapterInput(flat))).mul(Scaling).to_type(result.dtype);
+            return (result + cast).view(outputShape).MoveToOuterDisposeScope();
         }
         var baseOutput = base_layer.call(input);
         var update = lora_B.call(lora_A.call(AdapterInput(input))).mul(Scaling);

@@ -159,24 +159,8 @@ public sealed class Linear4bit : nn.Module<Tensor, Tensor>
         var scales = MemoryMarshal.Cast<byte, float>(absmaxValues.bytes);
         var packed = weight_packed.bytes;
         var values = MemoryMarshal.Cast<byte, float>(weight.bytes);
-        var threads = get_num_threads();
-        var blocks = scales.Length;
-        if (threads <= 1 || length < 1 << 18)
-        {
-            DequantizeBlocks(packed, scales, values, pairs, 0, blocks);
-            return weight;
-        }
-        var perThread = (blocks + threads - 1) / threads;
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-        {
-            var from = t * perThread;
-            var to = Math.Min(blocks, from + perThread);
-            if (from < to)
-            {
-                // each thread reads the storage spans itself (spans cannot be captured)
-                DequantizeBlocks(weight_packed.bytes, MemoryMarshal.Cast<byte, float>(absmaxValues.bytes), MemoryMarshal.Cast<byte, float>(weight.bytes), pairs, from, to);
-            }
-        });
+        // one thread (a few ms per weight): worker threads of our own would compete with libtorch's spinning OpenMP workers
+        DequantizeBlocks(packed, scales, values, pairs, 0, scales.Length);
         return weight;
     }
 
