@@ -25,7 +25,6 @@ public sealed class Linear4bit : nn.Module<Tensor, Tensor>
     private readonly int absmaxBlockSize;
     private readonly Nf4Tensor quantized;
     private ScalarType computeDType;
-    private float[]? codePairs;
 #pragma warning disable IDE1006 // field names are the state-dict names
     private Tensor weight_packed;
     private Tensor nf4_code;
@@ -118,7 +117,7 @@ public sealed class Linear4bit : nn.Module<Tensor, Tensor>
     public Tensor DequantizeWeight(ScalarType? dtype = null)
     {
         using var scope = NewDisposeScope();
-        if (weight_packed.device_type == DeviceType.CPU && blockSize % 2 == 0)
+        if (weight_packed.device_type == DeviceType.CPU && blockSize % 2 == 0 && length <= int.MaxValue)
         {
             var host = DequantizeOnHost();
             var target = dtype ?? computeDType;
@@ -161,13 +160,13 @@ public sealed class Linear4bit : nn.Module<Tensor, Tensor>
         var packed = weight_packed.bytes;
         var values = MemoryMarshal.Cast<byte, float>(weight.bytes);
         // one thread (a few ms per weight): worker threads of our own would compete with libtorch's spinning OpenMP workers
-        DequantizeBlocks(packed, scales, values, pairs, 0, scales.Length);
+        DequantizeBlocks(packed, scales, values, pairs);
         return weight;
     }
 
-    private void DequantizeBlocks(ReadOnlySpan<byte> packed, ReadOnlySpan<float> scales, Span<float> values, float[] pairs, int firstBlock, int endBlock)
+    private void DequantizeBlocks(ReadOnlySpan<byte> packed, ReadOnlySpan<float> scales, Span<float> values, float[] pairs)
     {
-        for (var b = firstBlock; b < endBlock; b++)
+        for (var b = 0; b < scales.Length; b++)
         {
             var scale = scales[b];
             var start = (long)b * blockSize;
@@ -188,22 +187,18 @@ public sealed class Linear4bit : nn.Module<Tensor, Tensor>
         }
     }
 
-    /// <summary>For each byte value, the codes of its high and low nibble (512 floats).</summary>
+    /// <summary>For each byte value, the codes of its high and low nibble (512 floats), from the code buffer as the
+    /// tensor path reads it (so a loaded state dict's code is used).</summary>
     private float[] CodePairs()
     {
-        if (codePairs is null)
+        var code = nf4_code.data<float>().ToArray();
+        var pairs = new float[512];
+        for (var b = 0; b < 256; b++)
         {
-            // from the buffer, as the tensor path indexes it (a loaded state dict may have replaced it)
-            var code = nf4_code.data<float>().ToArray();
-            var pairs = new float[512];
-            for (var b = 0; b < 256; b++)
-            {
-                pairs[2 * b] = code[b >> 4];
-                pairs[2 * b + 1] = code[b & 15];
-            }
-            codePairs = pairs;
+            pairs[2 * b] = code[b >> 4];
+            pairs[2 * b + 1] = code[b & 15];
         }
-        return codePairs;
+        return pairs;
     }
 
     /// <summary>
