@@ -12,6 +12,9 @@ thread per core unless OPENBLAS_NUM_THREADS is set before the library loads. So 
 before `import torch`, and the printed cpu/wall (process CPU time over wall time during the timed steps) shows how
 many cores the steps really used. OpenBLAS's kernel choice is fixed the same way (OPENBLAS_CORETYPE from the CPU
 flags), since on an unrecognised CPU model it silently runs its generic SSE3 kernels at a third of the speed.
+
+PEER_PROFILE=1 prints a measured profile of the step instead (phases, forward time per module type, the autograd
+profiler's op table); PEER_PERF_CTL=FIFO switches `perf record -D -1 --control fifo:FIFO` on for the timed steps only.
 """
 
 import os
@@ -47,7 +50,7 @@ import time  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from training_lora_step import LoraLinear, Model, load  # noqa: E402
+from training_lora_step import Layer, LoraLinear, Model, load  # noqa: E402
 
 WARMUP = 2
 
@@ -65,6 +68,89 @@ def random_llama29m():
          "ffn_norm": torch.ones(layers, dim), "w1": normal(layers, hidden, dim), "w2": normal(layers, dim, hidden),
          "w3": normal(layers, hidden, dim), "norm": torch.ones(dim)}
     return cfg, w
+
+
+def profile(model, ids, params, opt, steps):
+    """A measured profile of the step, the same phases and forward split as Parley's StepProfile (training-race with
+    PARLEY_PROFILE=1): wall time per phase, forward time per module type exclusive of the hooked modules it calls
+    (forward hooks), then torch.autograd.profiler's table of the ops (self CPU time) over the same steps."""
+    kinds = {LoraLinear: "LoraLinear (add, scale, glue)", torch.nn.Dropout: "Dropout (LoRA)", Layer: "Layer (attention, RoPE, residual)"}
+    names = {}
+    for name, module in model.named_modules():
+        kind = kinds.get(type(module))
+        if type(module) is torch.nn.Linear:
+            kind = "Linear (lora_A/lora_B)" if 16 in module.weight.shape else "Linear (dense base)"
+        elif type(module).__name__ == "RMSNorm":
+            kind = "RMSNorm"
+        elif type(module) is torch.nn.Embedding:
+            kind = "Embedding"
+        if kind:
+            names[module] = kind
+    stack, exclusive, calls = [], {}, {}
+
+    def enter(module, args):
+        stack.append([time.perf_counter(), 0.0])
+
+    def leave(module, args, output):
+        start, children = stack.pop()
+        elapsed = time.perf_counter() - start
+        kind = names[module]
+        exclusive[kind] = exclusive.get(kind, 0.0) + elapsed - children
+        calls[kind] = calls.get(kind, 0) + 1
+        if stack:
+            stack[-1][1] += elapsed
+
+    for module in names:
+        module.register_forward_pre_hook(enter)
+        module.register_forward_hook(leave)
+    phases = ["forward", "loss", "backward", "clip_grad_norm", "AdamW step", "zero_grad"]
+    totals = [0.0] * len(phases)
+    cpu0 = wall0 = 0.0
+    prof = None
+    for step in range(WARMUP + steps):
+        if step == WARMUP:
+            exclusive.clear()
+            calls.clear()
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+        marks = [time.perf_counter()]
+        logits = model(ids)
+        marks.append(time.perf_counter())
+        loss = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1), ignore_index=-100)
+        loss.item()
+        marks.append(time.perf_counter())
+        loss.backward()
+        marks.append(time.perf_counter())
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        marks.append(time.perf_counter())
+        opt.step()
+        marks.append(time.perf_counter())
+        opt.zero_grad()
+        marks.append(time.perf_counter())
+        if step >= WARMUP:
+            for i in range(len(phases)):
+                totals[i] += marks[i + 1] - marks[i]
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    print(f"profile: mean of {steps} steps after {WARMUP} warm-up; step {wall / steps * 1000:.0f} ms wall, {cpu / steps * 1000:.0f} ms CPU")
+    for name, total in zip(phases, totals):
+        print(f"  phase\t{name:<16}\t{total / steps * 1000:8.1f} ms")
+    hooked = 0.0
+    for kind, total in sorted(exclusive.items(), key=lambda e: -e[1]):
+        hooked += total / steps
+        print(f"  forward\t{kind:<28}\t{total / steps * 1000:8.1f} ms\t{calls[kind] // steps} calls/step")
+    print(f"  forward\t{'(rest: head, RoPE angles)':<28}\t{(totals[0] / steps - hooked) * 1000:8.1f} ms")
+    for module in names:
+        module._forward_hooks.clear()
+        module._forward_pre_hooks.clear()
+    # the op table, over two more steps (the profiler's own overhead inflates wall time a little; self CPU times are per op)
+    with torch.autograd.profiler.profile() as prof:
+        for _ in range(2):
+            logits = model(ids)
+            loss = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1), ignore_index=-100)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            opt.zero_grad()
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=40))
 
 
 def main():
@@ -92,8 +178,14 @@ def main():
     g = torch.Generator().manual_seed(0)
     ids = torch.randint(3, cfg["vocab"], (rows, cols), generator=g)
     model.train()
+    if os.environ.get("PEER_PROFILE") == "1":
+        profile(model, ids, params, opt, STEPS)
+        return
+    perf = open(os.environ["PEER_PERF_CTL"], "w", buffering=1) if os.environ.get("PEER_PERF_CTL") else None
     times, cpus, cpu, wall_total = [], [], 0.0, 0.0
     for step in range(WARMUP + STEPS):
+        if perf and step == WARMUP:
+            perf.write("enable\n")
         cpu_start = time.process_time()
         start = time.perf_counter()
         logits = model(ids)
@@ -108,6 +200,8 @@ def main():
             wall_total += elapsed
             cpus.append(time.process_time() - cpu_start)
             cpu += cpus[-1]
+    if perf:
+        perf.write("disable\n")
     times.sort()
     cpus.sort()
     median = times[len(times) // 2]

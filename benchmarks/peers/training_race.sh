@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Parley vs PyTorch, interleaved: for each model, thread count and mode, one Parley process then one PyTorch process
 # (each sets its own thread count before its native libraries load), so both see the same machine load.
-#   dotnet build -c Release benchmarks/Parley.Benchmarks && benchmarks/peers/training_race.sh [STEPS_29M] [STEPS_260K]
+#   dotnet build -c Release benchmarks/Parley.Benchmarks && benchmarks/peers/training_race.sh [STEPS_29M] [STEPS_260K] [MODELS]
+# MODELS: "llama29m stories260K" (default), or one of them, e.g. `training_race.sh 4 15 llama29m` (the 29.5M rows only,
+# about 4 minutes on a quiet machine).
 # Needs Debian's python3-torch and libopenblas0-pthread (with the reference libblas3 PyTorch is ~3x slower).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 steps29=${1:-4}
 steps260=${2:-15}
+models=${3:-llama29m stories260K}
 parley=benchmarks/Parley.Benchmarks/bin/Release/net10.0/Parley.Benchmarks.dll
-for model in llama29m stories260K; do
+for model in $models; do
   steps=$steps29
   [ "$model" = stories260K ] && steps=$steps260
   for threads in 1 2; do

@@ -15,7 +15,9 @@ namespace Parley.Benchmarks.Training;
 /// on batches of 4 x 256 tokens; stories260K is llama2.c's model on 8 x 64. Each step is forward, backward, clipping at
 /// 1.0 and AdamW; LoRA is r=16, alpha=32, dropout 0.05 on all seven projections. Reports the median and minimum step
 /// time, tokens/s at the median, the median process CPU time per step (what a step costs when other processes share
-/// the cores), CPU time / wall time (how many cores the step really used) and peak RSS.
+/// the cores), CPU time / wall time (how many cores the step really used) and peak RSS. With <c>PARLEY_PROFILE=1</c> it
+/// prints a measured profile of the step instead (<see cref="StepProfile"/>); with <c>PARLEY_PERF_CTL=FIFO</c> it
+/// switches a <c>perf record -D -1 --control fifo:FIFO</c> on for the timed steps only.
 /// </summary>
 internal static class TrainingRace
 {
@@ -54,9 +56,18 @@ internal static class TrainingRace
         var random = new Random(0);
         var ids = Enumerable.Range(0, rows * columns).Select(_ => (long)random.Next(3, vocab)).ToArray();
         TrainingBatch[] batch = [new TrainingBatch(ids, ids, rows, columns)];
+        const int warmup = 2;
+        if (Environment.GetEnvironmentVariable("PARLEY_PROFILE") == "1")
+        {
+            StepProfile.Run(model, batch[0], warmup, steps);
+            model.Dispose();
+            return;
+        }
+        // PARLEY_PERF_CTL: the control fifo of `perf record -D -1 --control fifo:PATH`, so a sampling profile covers the
+        // timed steps only (not start-up, model creation, quantization or the warm-up)
+        using var perf = Environment.GetEnvironmentVariable("PARLEY_PERF_CTL") is { Length: > 0 } fifo ? new StreamWriter(fifo) { AutoFlush = true } : null;
         using var trainer = new LoraTrainer(model, new TrainerOptions { MaxSteps = int.MaxValue, LearningRate = 1e-4, MaxGradNorm = 1.0 });
         var trainable = model.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
-        const int warmup = 2;
         var wall = new List<double>();
         var cpuPerStep = new List<double>();
         var cpu = 0.0;
@@ -64,6 +75,10 @@ internal static class TrainingRace
         var process = Process.GetCurrentProcess();
         for (var step = 0; step < warmup + steps; step++)
         {
+            if (step == warmup)
+            {
+                perf?.WriteLine("enable");
+            }
             process.Refresh();
             var cpuStart = process.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
@@ -79,6 +94,7 @@ internal static class TrainingRace
                 cpuPerStep.Add(stepCpu);
             }
         }
+        perf?.WriteLine("disable");
         wall.Sort();
         cpuPerStep.Sort();
         var median = wall[wall.Count / 2];

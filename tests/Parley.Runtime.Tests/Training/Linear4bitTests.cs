@@ -30,6 +30,24 @@ public class Linear4bitTests
         Assert.That(onDevice, Is.EqualTo(onHost));
     }
 
+    [TestCase(true, 64, 64, 64)]
+    [TestCase(false, 3, 100, 64)]    // ragged last block
+    [TestCase(true, 300, 128, 64)]   // more than 256 absmax blocks
+    [TestCase(true, 7, 9, 32)]       // an odd number of values: the last byte holds one
+    [TestCase(false, 5, 1000, 256)]
+    public void Host_dequantization_equals_the_tensor_path_bit_for_bit(bool doubleQuant, int rows, int cols, int blockSize)
+    {
+        var q = Nf4Quantizer.Quantize(RandomValues(rows * cols, 17), [rows, cols], new Nf4Options { DoubleQuant = doubleQuant, BlockSize = blockSize });
+        using var layer = new Linear4bit(q);
+        using var host = layer.DequantizeWeight(ScalarType.Float32);
+        using var tensorOps = layer.DequantizeWithTensorOps(ScalarType.Float32);
+        Assert.That(host.data<float>().ToArray().Select(BitConverter.SingleToUInt32Bits), Is.EqualTo(tensorOps.data<float>().ToArray().Select(BitConverter.SingleToUInt32Bits)));
+        using var bf16 = layer.DequantizeWeight(ScalarType.BFloat16);
+        using var bf16Ops = layer.DequantizeWithTensorOps(ScalarType.BFloat16);
+        Assert.That(bf16.dtype, Is.EqualTo(ScalarType.BFloat16));
+        Assert.That(bf16.equal(bf16Ops).all().item<bool>(), Is.True);
+    }
+
     [TestCase(ScalarType.Float32)]
     [TestCase(ScalarType.BFloat16)]
     public void Forward_multiplies_by_the_dequantized_weight_in_the_compute_dtype(ScalarType dtype)

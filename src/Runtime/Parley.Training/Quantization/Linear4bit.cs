@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -116,6 +117,20 @@ public sealed class Linear4bit : nn.Module<Tensor, Tensor>
     public Tensor DequantizeWeight(ScalarType? dtype = null)
     {
         using var scope = NewDisposeScope();
+        if (weight_packed.device_type == DeviceType.CPU && blockSize % 2 == 0 && length <= int.MaxValue)
+        {
+            var host = DequantizeOnHost();
+            var target = dtype ?? computeDType;
+            return (target == ScalarType.Float32 ? host : host.to_type(target)).MoveToOuterDisposeScope();
+        }
+        return DequantizeWithTensorOps(dtype).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The device path of <see cref="DequantizeWeight"/> (tensor ops, any device); internal so tests can hold
+    /// the CPU path to it bit for bit.</summary>
+    internal Tensor DequantizeWithTensorOps(ScalarType? dtype = null)
+    {
+        using var scope = NewDisposeScope();
         var packed = weight_packed.to_type(ScalarType.Int64);
         var codes = stack([packed.bitwise_right_shift(4), packed.bitwise_and(15)], 1).view(-1);
         var blocks = Blockwise.BlockCount(length, blockSize);
@@ -126,6 +141,64 @@ public sealed class Linear4bit : nn.Module<Tensor, Tensor>
         var scaled = padded.view(blocks, blockSize) * RestoreAbsmax().unsqueeze(1);
         var weight = scaled.view(-1).narrow(0, 0, length).view(weightShape).to_type(dtype ?? computeDType);
         return weight.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The CPU dequantization: one pass over the packed bytes, each byte looked up as its two code values and scaled by
+    /// its block's absmax, written straight into the float32 result. The same single float32 multiply as the tensor
+    /// path (<c>code[i] * absmax</c>), so bit-identical, but about 4× faster: the tensor path widens the bytes to int64,
+    /// splits the nibbles, stacks, gathers and multiplies (five passes and four temporaries; the 29.5M Llama's 25 M NF4
+    /// weights took 170 ms that way and 43 ms this way in one run). Needs an even block size, so no byte straddles two
+    /// blocks.
+    /// </summary>
+    private Tensor DequantizeOnHost()
+    {
+        using var absmaxValues = RestoreAbsmax().contiguous();
+        var weight = empty(weightShape, ScalarType.Float32);
+        var pairs = CodePairs();
+        var scales = MemoryMarshal.Cast<byte, float>(absmaxValues.bytes);
+        var packed = weight_packed.bytes;
+        var values = MemoryMarshal.Cast<byte, float>(weight.bytes);
+        // one thread (a few ms per weight): worker threads of our own would compete with libtorch's spinning OpenMP workers
+        DequantizeBlocks(packed, scales, values, pairs);
+        return weight;
+    }
+
+    private void DequantizeBlocks(ReadOnlySpan<byte> packed, ReadOnlySpan<float> scales, Span<float> values, float[] pairs)
+    {
+        for (var b = 0; b < scales.Length; b++)
+        {
+            var scale = scales[b];
+            var start = (long)b * blockSize;
+            var count = (int)Math.Min(blockSize, length - start);
+            var output = values.Slice((int)start, count);
+            var bytes = packed.Slice((int)(start / 2), (count + 1) / 2);
+            var i = 0;
+            for (; i + 1 < count; i += 2)
+            {
+                var pair = bytes[i >> 1] * 2;
+                output[i] = pairs[pair] * scale;
+                output[i + 1] = pairs[pair + 1] * scale;
+            }
+            if (i < count)
+            {
+                output[i] = pairs[bytes[i >> 1] * 2] * scale; // a final odd value: the high nibble
+            }
+        }
+    }
+
+    /// <summary>For each byte value, the codes of its high and low nibble (512 floats), from the code buffer as the
+    /// tensor path reads it (so a loaded state dict's code is used).</summary>
+    private float[] CodePairs()
+    {
+        var code = nf4_code.data<float>().ToArray();
+        var pairs = new float[512];
+        for (var b = 0; b < 256; b++)
+        {
+            pairs[2 * b] = code[b >> 4];
+            pairs[2 * b + 1] = code[b & 15];
+        }
+        return pairs;
     }
 
     /// <summary>
