@@ -23,18 +23,28 @@ def peer(path):
     return rows
 
 
+def label(name, known):
+    """BenchmarkDotNet shortens long parameter values ('Gemma(...)emma) [23]'): the workload label it stands for."""
+    if "(...)" not in name:
+        return name
+    head, tail = name.split("(...)")
+    tail = tail.rsplit(" [", 1)[0]
+    matches = [k for k in known if k.startswith(head) and k.endswith(tail)]
+    return matches[0] if len(matches) == 1 else name
+
+
 def micros(text):
     value, unit = text.replace(",", "").split()
     unit = unit.replace("\u03bc", "u").replace("\u00b5", "u")
     return float(value) * {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}[unit]
 
 
-def parley(out):
+def parley(out, known):
     rows = {}
     for path in glob.glob(os.path.join(out, "bdn", "results", "*-report.csv")):
         with open(path, encoding="utf-8") as f:
             for r in csv.DictReader(f):
-                key = (r["Template"], int(r["Messages"]), r["Method"].strip("'"))
+                key = (label(r["Template"], known), int(r["Messages"]), r["Method"].strip("'"))
                 rows[key] = (micros(r["Mean"]), r.get("Allocated", ""))
     return rows
 
@@ -48,7 +58,8 @@ def fmt(us):
 
 
 def main(out):
-    py, js, net = peer(os.path.join(out, "python.jsonl")), peer(os.path.join(out, "node.jsonl")), parley(out)
+    py, js = peer(os.path.join(out, "python.jsonl")), peer(os.path.join(out, "node.jsonl"))
+    net = parley(out, {k[0] for k in py})
     methods = sorted({k[2] for k in net})
     for method in methods:
         keys = sorted((k for k in net if k[2] == method), key=lambda k: (k[0], k[1]))

@@ -774,7 +774,7 @@ namespace Parley.Generators.Jinja
             Open("for (int " + index + " = 0; " + index + " < " + count + "; " + index + "++)");
             if (items is null)
             {
-                Line(Typed + ".CountIteration();");
+                Line("__o.CountIteration();");
                 Line(targetLocal.Cs + " = " + first + " + " + index + ";");
             }
             else

@@ -52,7 +52,8 @@ internal sealed class ContentTracker
 
     public static void End() => _current = null;
 
-    private void Reset()
+    /// <summary>Empties the lists and spans (the tracker is reused from one formatting to the next).</summary>
+    internal void Reset()
     {
         _spans.Clear();
         Written.Clear();

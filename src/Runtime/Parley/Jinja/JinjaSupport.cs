@@ -176,7 +176,10 @@ public sealed partial class JinjaOutput
     }
 
     /// <summary>Empties the output, keeping its storage (outputs are reused from one rendering to the next).</summary>
-    internal void Reset(bool tracksContent)
+    internal void Reset(bool tracksContent) => Reset(tracksContent, JinjaRenderScope.Limits);
+
+    /// <summary>Empties the output for a rendering under <paramref name="limits"/>.</summary>
+    internal void Reset(bool tracksContent, JinjaLimits limits)
     {
         _length = 0;
         _generation.Clear();
@@ -184,8 +187,8 @@ public sealed partial class JinjaOutput
         _depth = 0;
         HasGeneration = false;
         TracksContent = tracksContent;
-        ResetScratch();
-        _maxLength = JinjaRenderScope.Limits.MaxOutputLength;
+        ResetScratch(limits);
+        _maxLength = limits.MaxOutputLength;
     }
 
     /// <summary>The characters written, <c>[start, start + destination.Length)</c>, copied into <paramref name="destination"/>.</summary>
@@ -531,6 +534,17 @@ public static class JinjaFormatting
     {
         if (options.AddGenerationPrompt && options.ContinueFinalMessage) throw TemplateException.IncompatibleOptions(name);
         if (options.ContinueFinalMessage && messages.Length == 0) throw TemplateException.NothingToContinue(name);
+        // Typed code under the default options needs no thread-wide scope (its limits live in the output, its content
+        // ranges go to the tracker's lists directly): a conversation it renders skips the scope's bookkeeping. One it
+        // hands over renders through the general path below, from the start.
+        if (typed is not null && renderOptions is null)
+        {
+            state.Tracker.Reset();
+            state.Output.Reset(tracksContent: true, JinjaRenderOptions.Default.Limits);
+            if (TryRenderTyped(state, typed, messages, options.AddGenerationPrompt, bos, eos)) return Finish(state, messages, in options, name, out text);
+            typed = null;
+        }
+
         ContentTracker.Begin(state.Tracker);
         JinjaRenderScope.Saved scope = JinjaRenderScope.Begin(renderOptions);
         state.Output.Reset(tracksContent: true);
@@ -552,6 +566,12 @@ public static class JinjaFormatting
             ContentTracker.End();
         }
 
+        return Finish(state, messages, in options, name, out text);
+    }
+
+    // The formatted length (and, with ContinueFinalMessage, the text cut after the final message).
+    private static int Finish(JinjaFormatState state, ReadOnlySpan<ChatMessage> messages, in FormatOptions options, string name, out string? text)
+    {
         text = null;
         if (!options.ContinueFinalMessage) return state.Output.Length;
         string full = state.Output.ToString();
@@ -590,8 +610,6 @@ public static class JinjaFormatting
             // The general renderer reports the limit with the template position.
         }
 
-        ContentTracker.Begin(state.Tracker);
-        state.Output.Reset(tracksContent: true);
         return false;
     }
 

@@ -110,9 +110,6 @@ public static class JinjaTyped
         return (int)count;
     }
 
-    /// <summary>Counts one pass of a loop against the iteration budget, as the general renderer does.</summary>
-    public static void CountIteration() => JinjaRenderScope.CountIteration();
-
     /// <summary>Python's <c>a % b</c> (the sign of the divisor).</summary>
     public static long Mod(long a, long b)
     {
@@ -158,17 +155,28 @@ public sealed partial class JinjaOutput
         public int End => Start + Length;
     }
 
-    // Typed code never needs more scratch than this: beyond it, the general renderer takes over with its own limits.
-    private int MaxScratch => Math.Max(1 << 16, JinjaRenderScope.Limits.MaxOutputLength);
+    // The rendering's limits, read once per rendering (typed code reaches them through the output, not the thread).
+    // Typed code never needs more scratch than MaxScratch: beyond it, the general renderer takes over with its own limits.
+    private int _maxSequence = JinjaLimits.Default.MaxSequenceLength;
+    private int MaxScratch => Math.Max(1 << 16, _maxLength);
+    private long _iterationsLeft = JinjaLimits.Default.MaxIterations;
 
     /// <summary>Where content writes of typed code are recorded (the conversation's tracker).</summary>
     internal void RecordContentIn(ContentTracker? tracker) => _tracker = tracker;
 
-    private void ResetScratch()
+    private void ResetScratch(JinjaLimits limits)
     {
+        _maxSequence = limits.MaxSequenceLength;
+        _iterationsLeft = limits.MaxIterations;
         _scratchLength = 0;
         _marks.Clear();
         _tracker = null;
+    }
+
+    /// <summary>Counts one pass of a typed loop over a range against the iteration budget (past it, the general renderer raises the limit).</summary>
+    public void CountIteration()
+    {
+        if (--_iterationsLeft < 0) throw new JinjaFallbackException();
     }
 
     /// <summary>Writes a typed value: a content slice is reported where it lands.</summary>
@@ -306,7 +314,7 @@ public sealed partial class JinjaOutput
         int length = _scratchLength - start;
         if (length == 0) return new JinjaText("", 0, 0, JinjaText.PlainKind);
         // The general renderer raises past the sequence limit (with the template position): let it.
-        if (length > JinjaRenderScope.Limits.MaxSequenceLength) throw new JinjaFallbackException();
+        if (length > _maxSequence) throw new JinjaFallbackException();
         return new JinjaText(null, start, length, JinjaText.ScratchKind);
     }
 
