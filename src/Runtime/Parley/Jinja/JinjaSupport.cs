@@ -103,6 +103,9 @@ public sealed partial class JinjaOutput
     /// <summary>Characters written so far.</summary>
     public int Length => _length;
 
+    /// <summary>The characters the output and its scratch text hold room for (what keeping it for reuse pins).</summary>
+    internal int Capacity => _chars.Length + _scratch.Length;
+
     /// <summary>Ranges written inside generation blocks.</summary>
     public IReadOnlyList<TextRange> GenerationRanges => _generation;
 
@@ -403,7 +406,8 @@ internal sealed class JinjaFormatState
     /// <summary>Gives the state back for the thread's next rendering.</summary>
     public static void Return(JinjaFormatState state)
     {
-        if (state.Output.Length <= MaxKeptLength) _cached = state;
+        // By the buffers' capacity, not this rendering's length: a huge conversation earlier on the thread grew them.
+        if (state.Output.Capacity <= MaxKeptLength) _cached = state;
     }
 
     /// <summary>
