@@ -1282,7 +1282,7 @@ namespace Parley.Generators.Jinja
             {
                 if (l.Type == JType.PStr && r.Type == JType.PStr) return new TExpr("global::System.String.Equals(" + l.Code + ", " + r.Code + ")", JType.Bool);
                 TExpr text = l.Type == JType.PStr ? r : l, other = l.Type == JType.PStr ? l : r;
-                return new TExpr("__o.Equal(" + text.Code + ", " + (other.Type == JType.PStr ? other.Code : other.Code) + ")", JType.Bool);
+                return new TExpr("__o.Equal(" + text.Code + ", " + other.Code + ")", JType.Bool);
             }
 
             throw new NotTyped("comparing a " + l.Type + " with a " + r.Type, at);

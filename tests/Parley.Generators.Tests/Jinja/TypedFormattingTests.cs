@@ -115,13 +115,18 @@ public class TypedFormattingTests
             Assert.That(RunsTyped(typedRenderer, own, ownPrompt, bos, eos), Is.True, "the fixture's conversation stays on the typed path");
         }
 
+        int typedRuns = 0;
         foreach (ChatMessage[] messages in Variations(own))
         {
             foreach (bool prompt in new[] { false, true })
             {
                 Compare(general, typed, messages, prompt);
+                if (RunsTyped(typedRenderer, messages, prompt, bos, eos)) typedRuns++;
             }
         }
+
+        // Some variations hand over (an error to raise, no first message); the typed code must render the others itself.
+        Assert.That(typedRuns, Is.GreaterThan(0), "no conversation stayed on the typed path");
     }
 
     [Test]

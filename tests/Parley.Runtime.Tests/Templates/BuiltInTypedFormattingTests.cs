@@ -29,7 +29,14 @@ public class BuiltInTypedFormattingTests
         var render = template.GetMethod("__Render", BindingFlags.NonPublic | BindingFlags.Static)!.CreateDelegate<JinjaRenderer>();
         TemplateInfo info = (TemplateInfo)template.GetProperty("Info")!.GetValue(null)!;
         var general = new JinjaBoundTemplate(render, info, info.Bos, info.Eos);
-        var typed = new JinjaBoundTemplate(render, info, info.Bos, info.Eos, format!.CreateDelegate<JinjaMessageRenderer>());
+        var typedRenderer = format!.CreateDelegate<JinjaMessageRenderer>();
+        var typed = new JinjaBoundTemplate(render, info, info.Bos, info.Eos, typedRenderer);
+
+        // The typed code really renders these conversations (a typed method that always handed over to __Render would
+        // pass the comparisons below on its own).
+        var output = new JinjaOutput();
+        Assert.DoesNotThrow(() => typedRenderer(Conversations[1], true, JinjaText.OfOptional(info.Bos), JinjaText.OfOptional(info.Eos), output));
+        Assert.That(output.ToString(), Is.EqualTo(general.Format(Conversations[1], addGenerationPrompt: true)));
         foreach (ChatMessage[] messages in Conversations)
         {
             foreach (bool prompt in new[] { false, true })

@@ -67,9 +67,6 @@ public static class JinjaTyped
     /// </summary>
     public static Exception Fallback() => new JinjaFallbackException();
 
-    /// <summary>Like <see cref="Fallback"/>, usable as an expression of any type.</summary>
-    public static T Fallback<T>() => throw new JinjaFallbackException();
-
     /// <summary><c>messages[index]</c> with Python's negative indexes.</summary>
     public static ChatMessage At(ReadOnlySpan<ChatMessage> messages, long index)
     {
@@ -241,7 +238,7 @@ public sealed partial class JinjaOutput
     }
 
     /// <summary>The characters of a typed value.</summary>
-    public ReadOnlySpan<char> Chars(in JinjaText text) =>
+    internal ReadOnlySpan<char> Chars(in JinjaText text) =>
         text.Kind == JinjaText.ScratchKind ? _scratch.AsSpan(text.Start, text.Length) : text.Source.AsSpan(text.Start, text.Length);
 
     /// <summary><c>a + b</c> of strings.</summary>
@@ -326,8 +323,8 @@ public sealed partial class JinjaOutput
         Array.Resize(ref _scratch, Math.Max(needed, Math.Min(MaxScratch, Math.Max(256, _scratch.Length * 2))));
     }
 
-    // `~` writes undefined as '' but `+` raises: typed code calls this only for `+` operands checked defined, or for `~`
-    // operands (undefined is then empty, so it appends nothing).
+    // `+` with an undefined operand raises in Jinja, so undefined hands over to the general renderer; `~` operands come
+    // here already made empty by JinjaText.OrEmpty.
     private void AppendToScratch(in JinjaText text)
     {
         if (text.Kind == JinjaText.UndefinedKind) throw new JinjaFallbackException();
@@ -356,11 +353,6 @@ public sealed partial class JinjaOutput
 
         _scratchLength = at + text.Length;
     }
-
-    /// <summary><c>a ~ b</c>: undefined operands are empty.</summary>
-    public JinjaText Join(in JinjaText a, in JinjaText b) => Concat(Defined(a), Defined(b));
-
-    private static JinjaText Defined(in JinjaText text) => text.Kind == JinjaText.UndefinedKind ? new JinjaText("", 0, 0, JinjaText.PlainKind) : text;
 
     /// <summary>Python's <c>a == b</c> of strings (undefined compares by the general rules).</summary>
     public bool Equal(in JinjaText a, in JinjaText b)
