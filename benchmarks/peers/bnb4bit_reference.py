@@ -138,25 +138,7 @@ def build(name, source, quant_type, double_quant, dtype, shards):
             json.dump(index, f, indent=2)
             f.write("\n")
 
-    parts = []
-    for case in family.cases():
-        ids = torch.tensor(case["input_ids"])
-        mask = torch.tensor(case["attention_mask"]) if "attention_mask" in case else None
-        pos = torch.tensor(case["position_ids"]) if "position_ids" in case else None
-        with torch.no_grad():
-            logits = family.forward(config, effective, ids, mask, pos)
-        fields = [f'"name":"{case["name"]}"', f'"input_ids":{json.dumps(case["input_ids"])}']
-        if mask is not None:
-            fields.append(f'"attention_mask":{json.dumps(case["attention_mask"])}')
-        if pos is not None:
-            fields.append(f'"position_ids":{json.dumps(case["position_ids"])}')
-        fields.append(f'"shape":{json.dumps(list(logits.shape))}')
-        fields.append('"logits":[' + ",".join(family.fmt(v) for v in logits.flatten().tolist()) + "]")
-        parts.append("{" + ",".join(fields) + "}")
-    with open(os.path.join(folder, "expected.json"), "w") as f:
-        f.write('{"generator":"benchmarks/peers/bnb4bit_reference.py","torch":"' + torch.__version__ + '","cases":[\n')
-        f.write(",\n".join(parts))
-        f.write("\n]}\n")
+    family.write_expected(folder, "bnb4bit_reference.py", family.cases(), lambda ids, mask, pos: family.forward(config, effective, ids, mask, pos))
     print(f"{folder}: {len(stored)} tensors")
 
 

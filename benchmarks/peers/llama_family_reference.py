@@ -32,7 +32,7 @@ import os
 import torch
 import torch.nn.functional as F
 
-from opt_reference import attention_bias, fmt, write_safetensors  # noqa: F401 (fmt is used by bnb4bit_reference)
+from opt_reference import attention_bias, write_expected, write_safetensors
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "tests", "Parley.Runtime.Tests", "Training", "Data")
@@ -289,25 +289,7 @@ def main():
             f.write("\n")
         write_safetensors(os.path.join(folder, "model.safetensors"), weights)
 
-        parts = []
-        for case in cases():
-            ids = torch.tensor(case["input_ids"])
-            mask = torch.tensor(case["attention_mask"]) if "attention_mask" in case else None
-            pos = torch.tensor(case["position_ids"]) if "position_ids" in case else None
-            with torch.no_grad():
-                logits = forward(config, weights, ids, mask, pos)
-            fields = [f'"name":"{case["name"]}"', f'"input_ids":{json.dumps(case["input_ids"])}']
-            if mask is not None:
-                fields.append(f'"attention_mask":{json.dumps(case["attention_mask"])}')
-            if pos is not None:
-                fields.append(f'"position_ids":{json.dumps(case["position_ids"])}')
-            fields.append(f'"shape":{json.dumps(list(logits.shape))}')
-            fields.append('"logits":[' + ",".join(fmt(v) for v in logits.flatten().tolist()) + "]")
-            parts.append("{" + ",".join(fields) + "}")
-        with open(os.path.join(folder, "expected.json"), "w") as f:
-            f.write('{"generator":"benchmarks/peers/llama_family_reference.py","torch":"' + torch.__version__ + '","cases":[\n')
-            f.write(",\n".join(parts))
-            f.write("\n]}\n")
+        write_expected(folder, "llama_family_reference.py", cases(), lambda ids, mask, pos: forward(config, weights, ids, mask, pos))
         print(f"{folder}: {sum(t.numel() for t in weights.values())} parameters")
 
 

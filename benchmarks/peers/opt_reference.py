@@ -225,6 +225,29 @@ def fmt(x):
     return format(float(x), ".9g")  # 9 significant digits round-trip a float32
 
 
+def write_expected(folder, generator, reference_cases, forward):
+    """expected.json: each case's inputs and the logits of forward(ids, mask, position_ids), as the C# tests read them."""
+    parts = []
+    for case in reference_cases:
+        ids = torch.tensor(case["input_ids"])
+        mask = torch.tensor(case["attention_mask"]) if "attention_mask" in case else None
+        pos = torch.tensor(case["position_ids"]) if "position_ids" in case else None
+        with torch.no_grad():
+            logits = forward(ids, mask, pos)
+        fields = [f'"name":"{case["name"]}"', f'"input_ids":{json.dumps(case["input_ids"])}']
+        if mask is not None:
+            fields.append(f'"attention_mask":{json.dumps(case["attention_mask"])}')
+        if pos is not None:
+            fields.append(f'"position_ids":{json.dumps(case["position_ids"])}')
+        fields.append(f'"shape":{json.dumps(list(logits.shape))}')
+        fields.append('"logits":[' + ",".join(fmt(v) for v in logits.flatten().tolist()) + "]")
+        parts.append("{" + ",".join(fields) + "}")
+    with open(os.path.join(folder, "expected.json"), "w") as f:
+        f.write('{"generator":"benchmarks/peers/' + generator + '","torch":"' + torch.__version__ + '","cases":[\n')
+        f.write(",\n".join(parts))
+        f.write("\n]}\n")
+
+
 def main():
     torch.set_num_threads(1)
     for index, (name, overrides) in enumerate(CONFIGS.items()):
@@ -237,25 +260,7 @@ def main():
             f.write("\n")
         write_safetensors(os.path.join(folder, "model.safetensors"), weights)
 
-        parts = []
-        for case in cases():
-            ids = torch.tensor(case["input_ids"])
-            mask = torch.tensor(case["attention_mask"]) if "attention_mask" in case else None
-            pos = torch.tensor(case["position_ids"]) if "position_ids" in case else None
-            with torch.no_grad():
-                logits = opt_forward(config, weights, ids, mask, pos)
-            fields = [f'"name":"{case["name"]}"', f'"input_ids":{json.dumps(case["input_ids"])}']
-            if mask is not None:
-                fields.append(f'"attention_mask":{json.dumps(case["attention_mask"])}')
-            if pos is not None:
-                fields.append(f'"position_ids":{json.dumps(case["position_ids"])}')
-            fields.append(f'"shape":{json.dumps(list(logits.shape))}')
-            fields.append('"logits":[' + ",".join(fmt(v) for v in logits.flatten().tolist()) + "]")
-            parts.append("{" + ",".join(fields) + "}")
-        with open(os.path.join(folder, "expected.json"), "w") as f:
-            f.write('{"generator":"benchmarks/peers/opt_reference.py","torch":"' + torch.__version__ + '","cases":[\n')
-            f.write(",\n".join(parts))
-            f.write("\n]}\n")
+        write_expected(folder, "opt_reference.py", cases(), lambda ids, mask, pos: opt_forward(config, weights, ids, mask, pos))
         print(f"{folder}: {sum(t.numel() for t in weights.values())} parameters")
 
 
